@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Run difftest.py for every example that has both a Python reference app and a
+# built Rust example binary.
+#
+#   interop/run_all.sh [BIN_DIR] [-- extra difftest options]
+#   interop/run_all.sh --self-check [-- extra difftest options]
+#
+# BIN_DIR defaults to target/release/examples (build first with
+# `cargo build --release --examples`).  --self-check plays every scenario with
+# the Python app on both sides (the harness must pass 100% against itself).
+# blocklist_redis gets a throwaway redis-server on a free port, stopped at exit.
+# Exit status: 0 if every example matched, 1 otherwise (also when nothing ran).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+apps="$here/reference_apps"
+py=${PYTHON:-python3}
+
+self_check=0
+bin_dir=target/release/examples
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --self-check) self_check=1 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) bin_dir=$1 ;;
+  esac
+  shift
+done
+
+tmp=$(mktemp -d -t difftest-all.XXXXXX)
+redis_pidfile="$tmp/redis.pid"
+cleanup() {
+  if [ -s "$redis_pidfile" ]; then
+    kill "$(cat "$redis_pidfile")" 2>/dev/null
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_redis() {
+  command -v redis-server >/dev/null || { echo "redis-server is not installed" >&2; return 1; }
+  local port
+  port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --pidfile "$redis_pidfile" --logfile "$tmp/redis.log" >/dev/null || return 1
+  for _ in $(seq 50); do
+    if "$py" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+      echo "redis://127.0.0.1:$port/0"; return 0
+    fi
+    sleep 0.1
+  done
+  echo "redis-server did not come up on port $port" >&2
+  return 1
+}
+
+stop_redis() {
+  if [ -s "$redis_pidfile" ]; then
+    kill "$(cat "$redis_pidfile")" 2>/dev/null
+    rm -f "$redis_pidfile"
+  fi
+}
+
+ran=0; failed=(); skipped=()
+for app in "$apps"/*.py; do
+  name=$(basename "$app" .py)
+  case "$name" in _*) continue ;; esac
+  if [ "$self_check" = 1 ]; then
+    cmd="$(printf '%q %q' "$py" "$app")"
+  else
+    bin="$bin_dir/$name"
+    if [ ! -x "$bin" ] || [ -d "$bin" ]; then skipped+=("$name"); continue; fi
+    cmd="$(printf '%q' "$(cd "$(dirname "$bin")" && pwd)/$name")"
+  fi
+  env_args=()
+  if [ "$name" = blocklist_redis ]; then
+    if ! url=$(start_redis); then failed+=("$name (redis)"); continue; fi
+    env_args=(env "REDIS_URL=$url")
+  fi
+  echo "=== $name"
+  if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" "${extra[@]}"; then
+    :
+  else
+    failed+=("$name")
+  fi
+  ran=$((ran + 1))
+  [ "$name" = blocklist_redis ] && stop_redis
+done
+
+echo
+echo "run_all: $ran example(s) compared, ${#failed[@]} failed${failed:+: ${failed[*]}}"
+[ ${#skipped[@]} -gt 0 ] && echo "run_all: no Rust binary in $bin_dir for: ${skipped[*]}"
+if [ "$ran" = 0 ]; then
+  echo "run_all: nothing was compared (build with: cargo build --release --examples)" >&2
+  exit 1
+fi
+[ ${#failed[@]} -eq 0 ]

@@ -1,0 +1,440 @@
+//! Rejections and error responses.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum_core::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCategory, ErrorKind};
+use crate::manager::{JwtManager, JwtManagerBuilder};
+
+/// A JSON response encoded exactly like Flask's `jsonify`: keys sorted,
+/// compact separators, non-ASCII escaped, a trailing newline, and
+/// `Content-Type: application/json`. Use it where byte-for-byte parity with
+/// a Flask service matters; otherwise axum's `Json` is fine.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use jwt_extended::axum::FlaskJson;
+///
+/// let response = FlaskJson(serde_json::json!({"msg": "é", "a": 1})).into_response();
+/// assert_eq!(response.headers()["content-type"], "application/json");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+#[must_use]
+pub struct FlaskJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for FlaskJson<T> {
+    fn into_response(self) -> Response {
+        match flask_json_bytes(&self.0) {
+            Ok(body) => {
+                let mut response = Response::new(body.into());
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "response body is not serializable");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+/// The bytes of `jsonify(value)`: sorted keys (recursively), compact,
+/// ASCII-escaped, newline-terminated.
+pub(crate) fn flask_json_bytes<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let value = sort_keys(serde_json::to_value(value)?);
+    let mut bytes = crate::token::json::to_python_json(&value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn sort_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}
+
+type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
+
+/// Custom responses per error, stored in the manager (the reference's
+/// `expired_token_loader`, `invalid_token_loader`, … callbacks). Register
+/// them with the `*_loader` methods on [`JwtManagerBuilder`]; the most
+/// specific wins: kind, then category, then the catch-all, then the
+/// reference's default `{"msg": …}` body.
+#[derive(Clone, Default)]
+pub struct ErrorResponses {
+    kinds: Vec<(ErrorKind, Handler)>,
+    categories: Vec<(ErrorCategory, Handler)>,
+    fallback: Option<Handler>,
+}
+
+impl fmt::Debug for ErrorResponses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorResponses")
+            .field(
+                "kinds",
+                &self.kinds.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field(
+                "categories",
+                &self.categories.iter().map(|(c, _)| c).collect::<Vec<_>>(),
+            )
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
+}
+
+impl ErrorResponses {
+    fn handler(&self, error: &Error) -> Option<&Handler> {
+        let kind = error.kind();
+        self.kinds
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, h)| h)
+            .or_else(|| {
+                self.categories
+                    .iter()
+                    .find(|(c, _)| *c == kind.category())
+                    .map(|(_, h)| h)
+            })
+            .or(self.fallback.as_ref())
+    }
+
+    fn set_category(&mut self, category: ErrorCategory, handler: Handler) {
+        self.categories.retain(|(c, _)| *c != category);
+        self.categories.push((category, handler));
+    }
+}
+
+fn parts(error: &Error) -> (Map<String, Value>, Map<String, Value>) {
+    error
+        .token()
+        .map(|t| (t.header.clone(), t.claims.clone()))
+        .unwrap_or_default()
+}
+
+/// Custom error responses, the axum way. Each loader receives what the
+/// reference's callback receives and returns anything that implements
+/// [`IntoResponse`] (any status code, any body).
+impl JwtManagerBuilder {
+    fn with_category<R, F>(mut self, category: ErrorCategory, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.extension_mut::<ErrorResponses>()
+            .set_category(category, Arc::new(move |e| f(e).into_response()));
+        self
+    }
+
+    /// Response for expired tokens (`expired_token_loader`): gets the token's
+    /// header and claims. Default: 401 `Token has expired`.
+    pub fn expired_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::Expired, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    /// Response for invalid tokens (`invalid_token_loader`): gets the error
+    /// message. Default: 422 with the message.
+    pub fn invalid_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&str) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::InvalidToken, move |e| f(e.message()))
+    }
+
+    /// Response for missing tokens and CSRF errors (`unauthorized_loader`):
+    /// gets the error message. Default: 401 with the message.
+    pub fn unauthorized_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&str) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::Unauthorized, move |e| f(e.message()))
+    }
+
+    /// Response when a fresh token is required (`needs_fresh_token_loader`).
+    /// Default: 401 `Fresh token required`.
+    pub fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::NeedsFresh, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    /// Response for revoked tokens (`revoked_token_loader`). Default: 401
+    /// `Token has been revoked`.
+    pub fn revoked_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::Revoked, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    /// Response when the custom verification refuses a token
+    /// (`token_verification_failed_loader`). Default: 400
+    /// `User claims verification failed`.
+    pub fn token_verification_failed_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::VerificationFailed, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    /// Response when the user lookup finds nobody (`user_lookup_error_loader`).
+    /// Default: 401 `Error loading the user <identity>`.
+    pub fn user_lookup_error_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::UserLookup, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    /// Response when the blocklist store is unavailable. Default: 503
+    /// `{"msg": "Token revocation status is unavailable"}`.
+    pub fn blocklist_unavailable_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.with_category(ErrorCategory::StoreUnavailable, f)
+    }
+
+    /// Response for one specific [`ErrorKind`] (more specific than the
+    /// category loaders above).
+    pub fn error_kind_response<R, F>(mut self, kind: ErrorKind, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        let responses = self.extension_mut::<ErrorResponses>();
+        responses.kinds.retain(|(k, _)| *k != kind);
+        responses
+            .kinds
+            .push((kind, Arc::new(move |e| f(e).into_response())));
+        self
+    }
+
+    /// Catch-all response for every error without a more specific loader.
+    pub fn error_response<R, F>(mut self, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        self.extension_mut::<ErrorResponses>().fallback =
+            Some(Arc::new(move |e| f(e).into_response()));
+        self
+    }
+}
+
+/// Why an extractor refused the request; renders the configured (or the
+/// reference's default) response.
+///
+/// The [`Error`] is also placed in the response's extensions, so a
+/// middleware can log it.
+#[must_use]
+pub struct JwtRejection {
+    inner: RejectionInner,
+}
+
+enum RejectionInner {
+    Error {
+        error: Error,
+        manager: Option<JwtManager>,
+    },
+    Options,
+}
+
+impl fmt::Debug for JwtRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            RejectionInner::Error { error, .. } => {
+                f.debug_tuple("JwtRejection").field(error).finish()
+            }
+            RejectionInner::Options => f.write_str("JwtRejection(OPTIONS)"),
+        }
+    }
+}
+
+impl fmt::Display for JwtRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            RejectionInner::Error { error, .. } => fmt::Display::fmt(error, f),
+            RejectionInner::Options => f.write_str("OPTIONS requests carry no token"),
+        }
+    }
+}
+
+impl std::error::Error for JwtRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.inner {
+            RejectionInner::Error { error, .. } => Some(error),
+            RejectionInner::Options => None,
+        }
+    }
+}
+
+impl JwtRejection {
+    /// A rejection for `error`, rendered with `manager`'s custom responses
+    /// and message key.
+    pub fn new(error: Error, manager: &JwtManager) -> Self {
+        Self {
+            inner: RejectionInner::Error {
+                error,
+                manager: Some(manager.clone()),
+            },
+        }
+    }
+
+    /// A rejection rendered with the defaults (key `msg`, no custom responses).
+    pub fn from_error(error: Error) -> Self {
+        Self {
+            inner: RejectionInner::Error {
+                error,
+                manager: None,
+            },
+        }
+    }
+
+    /// `OPTIONS` requests are exempt from token checks, as in the reference,
+    /// but a handler that requires a token cannot run without one: such
+    /// requests are answered `200 OK` with an empty body (what a CORS
+    /// preflight expects).
+    pub(crate) fn options() -> Self {
+        Self {
+            inner: RejectionInner::Options,
+        }
+    }
+
+    /// The error, unless this is the `OPTIONS` exemption.
+    #[must_use]
+    pub fn error(&self) -> Option<&Error> {
+        match &self.inner {
+            RejectionInner::Error { error, .. } => Some(error),
+            RejectionInner::Options => None,
+        }
+    }
+
+    /// The status code of the default response.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match &self.inner {
+            RejectionInner::Error { error, .. } => status_of(error),
+            RejectionInner::Options => StatusCode::OK,
+        }
+    }
+}
+
+fn status_of(error: &Error) -> StatusCode {
+    StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The reference's default response for an error: `{"<key>": "<message>"}`
+/// with the kind's status.
+#[must_use]
+pub fn default_error_response(error: &Error, message_key: &str) -> Response {
+    let mut body = Map::new();
+    body.insert(message_key.to_owned(), Value::from(error.message()));
+    (status_of(error), FlaskJson(Value::Object(body))).into_response()
+}
+
+/// The response a manager's configuration gives for `error`: its custom
+/// loader if one is registered, else the reference's default. Use it to
+/// answer errors from a manual [`JwtManager::decode_token`] in a handler the
+/// same way the extractors do (the reference's global error handlers).
+#[must_use]
+pub fn error_response(manager: &JwtManager, error: &Error) -> Response {
+    let custom = manager
+        .extension::<ErrorResponses>()
+        .and_then(|r| r.handler(error));
+    let mut response = match custom {
+        Some(handler) => handler(error),
+        None => default_error_response(error, manager.config().error_message_key()),
+    };
+    response.extensions_mut().insert(error.clone());
+    response
+}
+
+impl IntoResponse for JwtRejection {
+    fn into_response(self) -> Response {
+        match self.inner {
+            RejectionInner::Options => StatusCode::OK.into_response(),
+            RejectionInner::Error { error, manager } => {
+                if error.kind().status_code() >= 500 {
+                    tracing::error!(kind = ?error.kind(), error = %error, "request refused");
+                } else {
+                    tracing::debug!(kind = ?error.kind(), error = %error, "request refused");
+                }
+                match manager {
+                    Some(manager) => error_response(&manager, &error),
+                    None => {
+                        let mut response = default_error_response(&error, "msg");
+                        response.extensions_mut().insert(error);
+                        response
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl From<Error> for JwtRejection {
+    fn from(error: Error) -> Self {
+        Self::from_error(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flask_json_sorts_and_escapes() {
+        let bytes = flask_json_bytes(&serde_json::json!({"b": 1, "a": {"d": "é", "c": null}}))
+            .unwrap_or_default();
+        assert_eq!(bytes, b"{\"a\":{\"c\":null,\"d\":\"\\u00e9\"},\"b\":1}\n");
+    }
+}

@@ -1,0 +1,288 @@
+//! Token revocation: the [`Blocklist`] trait and its stores.
+//!
+//! A blocklist answers one question on every protected request: has this
+//! token been revoked? It is consulted after the token is verified and its
+//! type and freshness checked (the reference's `token_in_blocklist_loader`),
+//! for access and refresh tokens alike, unless the route opts out with
+//! `skip_revocation_check`.
+//!
+//! Stores keep an entry only as long as the token could still be used: the
+//! entry's lifetime follows the token's `exp`.
+//!
+//! | Store | Feature | Shared between instances |
+//! |---|---|---|
+//! | [`MemoryBlocklist`] | always | no |
+//! | `RedisBlocklist` | `redis` | yes |
+//! | `SqlBlocklist` (SQLite, PostgreSQL) | `sqlite`, `postgres` | yes (PostgreSQL) |
+//!
+//! When the store fails or does not answer within the manager's blocklist
+//! timeout, the request is refused with 503 (fail closed). A revoked token is
+//! never admitted because of a store error.
+//!
+//! # Writing your own store
+//!
+//! ```
+//! use std::collections::HashSet;
+//! use std::sync::Mutex;
+//! use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation};
+//! use jwt_extended::DecodedToken;
+//!
+//! #[derive(Default)]
+//! struct SetBlocklist(Mutex<HashSet<String>>);
+//!
+//! impl Blocklist for SetBlocklist {
+//!     async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
+//!         let set = self.0.lock().map_err(|_| BlocklistError::new("poisoned lock"))?;
+//!         Ok(token.jti().is_some_and(|jti| set.contains(jti)))
+//!     }
+//!
+//!     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {
+//!         let mut set = self.0.lock().map_err(|_| BlocklistError::new("poisoned lock"))?;
+//!         set.insert(revocation.jti.clone());
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let jwt = jwt_extended::JwtManager::builder(
+//!     jwt_extended::JwtConfig::new().with_secret_key("secret"),
+//! )
+//! .blocklist(SetBlocklist::default())
+//! .build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod memory;
+
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+pub use memory::MemoryBlocklist;
+
+use crate::hooks::BoxFuture;
+use crate::token::DecodedToken;
+
+/// An error from a blocklist store (unreachable, timed out, bad response…).
+///
+/// During a request it becomes a 503 `ErrorKind::BlocklistUnavailable`
+/// (fail closed). The underlying error is kept as the [`source`](std::error::Error::source).
+pub struct BlocklistError {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl BlocklistError {
+    /// An error with a message.
+    #[must_use]
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error wrapping the store's own error.
+    #[must_use]
+    pub fn from_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl fmt::Debug for BlocklistError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlocklistError")
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for BlocklistError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Some(source) => write!(f, "{}: {source}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for BlocklistError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// What a store records about a revoked token.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Revocation {
+    /// The token's `jti` (the lookup key).
+    pub jti: String,
+    /// The token's `type` (`access`, `refresh`, …).
+    pub token_type: String,
+    /// The token's identity claim value.
+    pub identity: Value,
+    /// When the token expires (Unix seconds); `None` for tokens that never
+    /// expire, which stay revoked until removed.
+    pub expires_at: Option<i64>,
+}
+
+impl Revocation {
+    /// The revocation record of a verified token.
+    ///
+    /// # Errors
+    /// If the token has no string `jti` (tokens made elsewhere may lack one):
+    /// such a token cannot be revoked by id.
+    pub fn from_token(token: &DecodedToken) -> Result<Self, BlocklistError> {
+        Self::from_claims(token.claims(), token.identity_claim_name())
+    }
+
+    /// The revocation record of a token's claims (for example read from a
+    /// refresh token the client handed back at logout).
+    ///
+    /// # Errors
+    /// If the claims have no string `jti`.
+    pub fn from_claims(
+        claims: &Map<String, Value>,
+        identity_claim: &str,
+    ) -> Result<Self, BlocklistError> {
+        let jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .ok_or_else(|| BlocklistError::new("the token has no string `jti` to revoke it by"))?;
+        Ok(Self {
+            jti: jti.to_owned(),
+            token_type: claims
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("access")
+                .to_owned(),
+            identity: claims.get(identity_claim).cloned().unwrap_or(Value::Null),
+            expires_at: claims
+                .get("exp")
+                .and_then(crate::token::decode::python_int)
+                .map(|f| f as i64),
+        })
+    }
+
+    /// A record for a bare `jti`, expiring at `expires_at` (Unix seconds).
+    #[must_use]
+    pub fn for_jti(jti: impl Into<String>, expires_at: Option<i64>) -> Self {
+        Self {
+            jti: jti.into(),
+            token_type: "access".into(),
+            identity: Value::Null,
+            expires_at,
+        }
+    }
+
+    /// How long the entry must be kept from now: `None` = forever,
+    /// `Some(ZERO)` = already expired (nothing to keep).
+    #[must_use]
+    pub fn remaining_lifetime(&self) -> Option<Duration> {
+        let exp = self.expires_at?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let remaining = u64::try_from(exp).unwrap_or(0).saturating_sub(now);
+        Some(Duration::from_secs(remaining))
+    }
+}
+
+/// A store of revoked tokens (the reference's `token_in_blocklist_loader`,
+/// plus revocation). Implementations must be safe to share between requests
+/// and, for networked stores, between app instances.
+pub trait Blocklist: Send + Sync + 'static {
+    /// Whether the token has been revoked. Errors fail the request closed
+    /// (503).
+    fn is_revoked(
+        &self,
+        token: &DecodedToken,
+    ) -> impl Future<Output = Result<bool, BlocklistError>> + Send;
+
+    /// Records a revocation. The entry may be dropped once the token has
+    /// expired.
+    fn revoke(
+        &self,
+        revocation: &Revocation,
+    ) -> impl Future<Output = Result<(), BlocklistError>> + Send;
+}
+
+pub(crate) trait DynBlocklist: Send + Sync {
+    fn is_revoked<'a>(
+        &'a self,
+        token: &'a DecodedToken,
+    ) -> BoxFuture<'a, Result<bool, BlocklistError>>;
+    fn revoke<'a>(
+        &'a self,
+        revocation: &'a Revocation,
+    ) -> BoxFuture<'a, Result<(), BlocklistError>>;
+}
+
+impl<T: Blocklist> DynBlocklist for T {
+    fn is_revoked<'a>(
+        &'a self,
+        token: &'a DecodedToken,
+    ) -> BoxFuture<'a, Result<bool, BlocklistError>> {
+        Box::pin(Blocklist::is_revoked(self, token))
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        revocation: &'a Revocation,
+    ) -> BoxFuture<'a, Result<(), BlocklistError>> {
+        Box::pin(Blocklist::revoke(self, revocation))
+    }
+}
+
+/// Adapts a closure `Fn(&DecodedToken) -> impl Future<Output = bool>` into a
+/// read-only blocklist (the reference's `token_in_blocklist_loader`).
+/// Revoking through it fails: the closure owns the storage.
+pub struct BlocklistFn<F>(pub F);
+
+impl<F> fmt::Debug for BlocklistFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BlocklistFn")
+    }
+}
+
+impl<F, Fut> Blocklist for BlocklistFn<F>
+where
+    F: Fn(&DecodedToken) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
+        Ok((self.0)(token).await)
+    }
+
+    async fn revoke(&self, _revocation: &Revocation) -> Result<(), BlocklistError> {
+        Err(BlocklistError::new(
+            "this blocklist is a read-only loader function; revoke through your own storage",
+        ))
+    }
+}
+
+/// What to do when the blocklist store fails or times out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FailureMode {
+    /// Refuse the request with 503 (the default).
+    #[default]
+    Closed,
+    /// Admit the token as if it were not revoked.
+    ///
+    /// # Danger
+    /// While the store is down, revoked tokens (stolen, logged out) are
+    /// accepted again. Only for stores that hold nothing security-relevant.
+    Open,
+}

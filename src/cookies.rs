@@ -1,0 +1,451 @@
+//! Setting and unsetting the JWT and CSRF cookies, attribute for attribute as
+//! Flask-JWT-Extended (through Werkzeug) writes them.
+//!
+//! The helpers return a [`CookieSet`]: a list of `Set-Cookie` values that the
+//! `axum` module turns into response headers. Werkzeug's attribute order is
+//! kept: `Domain`, `Expires`, `Max-Age`, `Secure`, `HttpOnly`, `Path`,
+//! `SameSite`.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use crate::config::{JwtConfig, SameSite};
+use crate::error::{Error, ErrorKind};
+use crate::manager::JwtManager;
+
+/// Per-call overrides of the cookie helpers (the reference's `max_age=` and
+/// `domain=` arguments).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CookieOptions {
+    /// `Max-Age` in seconds, overriding `JWT_SESSION_COOKIE`. As in the
+    /// reference, zero counts as "not given".
+    pub max_age: Option<u64>,
+    /// `Domain`, overriding `JWT_COOKIE_DOMAIN`.
+    pub domain: Option<String>,
+}
+
+impl CookieOptions {
+    /// Sets `max_age`.
+    #[must_use]
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(seconds);
+        self
+    }
+
+    /// Sets `domain`.
+    #[must_use]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+}
+
+/// One `Set-Cookie` header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetCookie {
+    name: String,
+    value: String,
+    domain: Option<String>,
+    expires: Option<SystemTime>,
+    max_age: Option<u64>,
+    secure: bool,
+    http_only: bool,
+    path: String,
+    same_site: Option<SameSite>,
+}
+
+impl SetCookie {
+    /// The cookie name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The cookie value (empty when unsetting).
+    #[must_use]
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Whether the cookie is `HttpOnly` (JWT cookies are, CSRF cookies are not).
+    #[must_use]
+    pub fn http_only(&self) -> bool {
+        self.http_only
+    }
+
+    /// The `Max-Age` attribute, if any.
+    #[must_use]
+    pub fn max_age(&self) -> Option<u64> {
+        self.max_age
+    }
+}
+
+impl fmt::Display for SetCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, quote_value(&self.value))?;
+        if let Some(domain) = &self.domain {
+            write!(f, "; Domain={domain}")?;
+        }
+        if let Some(expires) = self.expires {
+            write!(f, "; Expires={}", httpdate::fmt_http_date(expires))?;
+        }
+        if let Some(max_age) = self.max_age {
+            write!(f, "; Max-Age={max_age}")?;
+        }
+        if self.secure {
+            f.write_str("; Secure")?;
+        }
+        if self.http_only {
+            f.write_str("; HttpOnly")?;
+        }
+        write!(f, "; Path={}", quote_path(&self.path))?;
+        if let Some(same_site) = self.same_site {
+            write!(f, "; SameSite={}", same_site.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// Werkzeug quotes values outside RFC 6265's cookie-octet set (JWTs and
+/// UUIDs never need it).
+fn quote_value(value: &str) -> String {
+    let plain = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'*+-.^`|~:".contains(&b));
+    if plain {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for b in value.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x00..=0x19 | b',' | b';' | 0x7f..=0xff => out.push_str(&format!("\\{b:03o}")),
+            _ => out.push(char::from(b)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `urllib.parse.quote(path, safe="%!$&'()*+,/:=@")`.
+fn quote_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"_.-~%!$&'()*+,/:=@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The `Set-Cookie` values one helper call produces, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use = "a CookieSet does nothing until it is added to a response"]
+pub struct CookieSet(Vec<SetCookie>);
+
+impl CookieSet {
+    /// The cookies.
+    #[must_use]
+    pub fn cookies(&self) -> &[SetCookie] {
+        &self.0
+    }
+
+    /// Appends the cookies of another set (e.g. access and refresh cookies in
+    /// one response).
+    pub fn merge(mut self, other: CookieSet) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
+    /// The `Set-Cookie` header values.
+    pub fn header_values(&self) -> impl Iterator<Item = String> + '_ {
+        self.0.iter().map(ToString::to_string)
+    }
+}
+
+impl IntoIterator for CookieSet {
+    type Item = SetCookie;
+    type IntoIter = std::vec::IntoIter<SetCookie>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    cookie: &'a str,
+    cookie_path: &'a str,
+    csrf_cookie: &'a str,
+    csrf_path: &'a str,
+}
+
+fn access_names(config: &JwtConfig) -> Names<'_> {
+    Names {
+        cookie: config.access_cookie_name(),
+        cookie_path: config.access_cookie_path(),
+        csrf_cookie: config.access_csrf_cookie_name(),
+        csrf_path: config.access_csrf_cookie_path(),
+    }
+}
+
+fn refresh_names(config: &JwtConfig) -> Names<'_> {
+    Names {
+        cookie: config.refresh_cookie_name(),
+        cookie_path: config.refresh_cookie_path(),
+        csrf_cookie: config.refresh_csrf_cookie_name(),
+        csrf_path: config.refresh_csrf_cookie_path(),
+    }
+}
+
+fn cookie_domain(config: &JwtConfig, options: &CookieOptions) -> Option<String> {
+    let domain = options
+        .domain
+        .as_deref()
+        .filter(|d| !d.is_empty())
+        .or(config.cookie_domain().filter(|d| !d.is_empty()))?;
+    let host = domain.split(':').next().unwrap_or_default();
+    Some(host.trim_start_matches('.').to_owned())
+}
+
+fn base(config: &JwtConfig, name: &str, value: &str, path: &str, http_only: bool) -> SetCookie {
+    SetCookie {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        domain: None,
+        expires: None,
+        max_age: None,
+        secure: config.cookie_secure(),
+        http_only,
+        path: path.to_owned(),
+        same_site: config.cookie_samesite(),
+    }
+}
+
+fn set(
+    config: &JwtConfig,
+    names: Names<'_>,
+    token: &str,
+    csrf: Option<&str>,
+    options: &CookieOptions,
+) -> CookieSet {
+    let max_age = options
+        .max_age
+        .filter(|m| *m > 0)
+        .or(config.cookie_max_age());
+    let expires = max_age.map(|m| SystemTime::now() + Duration::from_secs(m));
+    let domain = cookie_domain(config, options);
+    let mut out = Vec::with_capacity(2);
+    let mut jwt = base(config, names.cookie, token, names.cookie_path, true);
+    jwt.domain.clone_from(&domain);
+    jwt.max_age = max_age;
+    jwt.expires = expires;
+    out.push(jwt);
+    if let Some(csrf) = csrf {
+        let mut cookie = base(config, names.csrf_cookie, csrf, names.csrf_path, false);
+        cookie.domain = domain;
+        cookie.max_age = max_age;
+        cookie.expires = expires;
+        out.push(cookie);
+    }
+    CookieSet(out)
+}
+
+fn unset(config: &JwtConfig, names: Names<'_>, options: &CookieOptions) -> CookieSet {
+    let domain = cookie_domain(config, options);
+    let mut out = Vec::with_capacity(2);
+    let mut jwt = base(config, names.cookie, "", names.cookie_path, true);
+    jwt.domain.clone_from(&domain);
+    jwt.expires = Some(SystemTime::UNIX_EPOCH);
+    out.push(jwt);
+    if config.cookie_csrf_protect() && config.csrf_in_cookies() {
+        let mut cookie = base(config, names.csrf_cookie, "", names.csrf_path, false);
+        cookie.domain = domain;
+        cookie.expires = Some(SystemTime::UNIX_EPOCH);
+        out.push(cookie);
+    }
+    CookieSet(out)
+}
+
+impl JwtManager {
+    async fn set_cookies(
+        &self,
+        names: Names<'_>,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<CookieSet, Error> {
+        let config = self.config();
+        let csrf = if config.cookie_csrf_protect() && config.csrf_in_cookies() {
+            // Like the reference, the token is fully verified to read its
+            // CSRF value: setting a cookie for a bad token is an error.
+            let decoded = self.decode_token(token).await?;
+            match decoded.claim("csrf").and_then(|c| c.as_str()) {
+                Some(csrf) => Some(csrf.to_owned()),
+                None => {
+                    return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf"));
+                }
+            }
+        } else {
+            None
+        };
+        Ok(set(config, names, token, csrf.as_deref(), options))
+    }
+
+    /// The cookies for an access token (`set_access_cookies`): the JWT in an
+    /// `HttpOnly` cookie and, with CSRF protection and `JWT_CSRF_IN_COOKIES`,
+    /// its CSRF value in a script-readable cookie.
+    ///
+    /// # Errors
+    /// The token is verified first: decoding errors (e.g. expired), or
+    /// `Missing claim: csrf` for a token created with CSRF protection off.
+    pub async fn set_access_cookies(&self, token: &str) -> Result<CookieSet, Error> {
+        self.set_access_cookies_with(token, &CookieOptions::default())
+            .await
+    }
+
+    /// [`set_access_cookies`](Self::set_access_cookies) with `max_age`/`domain`.
+    ///
+    /// # Errors
+    /// As [`set_access_cookies`](Self::set_access_cookies).
+    pub async fn set_access_cookies_with(
+        &self,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<CookieSet, Error> {
+        self.set_cookies(access_names(self.config()), token, options)
+            .await
+    }
+
+    /// The cookies for a refresh token (`set_refresh_cookies`).
+    ///
+    /// # Errors
+    /// As [`set_access_cookies`](Self::set_access_cookies).
+    pub async fn set_refresh_cookies(&self, token: &str) -> Result<CookieSet, Error> {
+        self.set_refresh_cookies_with(token, &CookieOptions::default())
+            .await
+    }
+
+    /// [`set_refresh_cookies`](Self::set_refresh_cookies) with `max_age`/`domain`.
+    ///
+    /// # Errors
+    /// As [`set_access_cookies`](Self::set_access_cookies).
+    pub async fn set_refresh_cookies_with(
+        &self,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<CookieSet, Error> {
+        self.set_cookies(refresh_names(self.config()), token, options)
+            .await
+    }
+
+    /// Cookies that delete the access cookie and its CSRF cookie
+    /// (`unset_access_cookies`).
+    pub fn unset_access_cookies(&self) -> CookieSet {
+        self.unset_access_cookies_with(&CookieOptions::default())
+    }
+
+    /// [`unset_access_cookies`](Self::unset_access_cookies) with `domain`.
+    pub fn unset_access_cookies_with(&self, options: &CookieOptions) -> CookieSet {
+        unset(self.config(), access_names(self.config()), options)
+    }
+
+    /// Cookies that delete the refresh cookie and its CSRF cookie
+    /// (`unset_refresh_cookies`).
+    pub fn unset_refresh_cookies(&self) -> CookieSet {
+        self.unset_refresh_cookies_with(&CookieOptions::default())
+    }
+
+    /// [`unset_refresh_cookies`](Self::unset_refresh_cookies) with `domain`.
+    pub fn unset_refresh_cookies_with(&self, options: &CookieOptions) -> CookieSet {
+        unset(self.config(), refresh_names(self.config()), options)
+    }
+
+    /// Cookies that delete all four JWT and CSRF cookies, access first
+    /// (`unset_jwt_cookies`).
+    pub fn unset_jwt_cookies(&self) -> CookieSet {
+        self.unset_jwt_cookies_with(&CookieOptions::default())
+    }
+
+    /// [`unset_jwt_cookies`](Self::unset_jwt_cookies) with `domain`.
+    pub fn unset_jwt_cookies_with(&self, options: &CookieOptions) -> CookieSet {
+        self.unset_access_cookies_with(options)
+            .merge(self.unset_refresh_cookies_with(options))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_lines() {
+        let config = JwtConfig::new();
+        let set = set(
+            &config,
+            access_names(&config),
+            "tok",
+            Some("uuid"),
+            &CookieOptions::default(),
+        );
+        let lines: Vec<String> = set.header_values().collect();
+        assert_eq!(
+            lines,
+            [
+                "access_token_cookie=tok; HttpOnly; Path=/",
+                "csrf_access_token=uuid; Path=/"
+            ]
+        );
+        let unset = unset(&config, access_names(&config), &CookieOptions::default());
+        let lines: Vec<String> = unset.header_values().collect();
+        assert_eq!(
+            lines,
+            [
+                "access_token_cookie=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Path=/",
+                "csrf_access_token=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"
+            ]
+        );
+    }
+
+    #[test]
+    fn custom_attributes() {
+        let config = JwtConfig::new()
+            .with_cookie_secure(true)
+            .with_cookie_domain(".example.com")
+            .with_cookie_samesite(SameSite::Strict)
+            .with_session_cookie(false);
+        let set = set(
+            &config,
+            access_names(&config),
+            "tok",
+            None,
+            &CookieOptions::default(),
+        );
+        let line = set.header_values().next().unwrap_or_default();
+        assert!(
+            line.starts_with("access_token_cookie=tok; Domain=example.com; Expires="),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("; Max-Age=31540000; Secure; HttpOnly; Path=/; SameSite=Strict"),
+            "{line}"
+        );
+        let over = CookieOptions::default().max_age(60).domain("arg.com");
+        let set = super::set(&config, access_names(&config), "tok", None, &over);
+        let line = set.header_values().next().unwrap_or_default();
+        assert!(
+            line.contains("Domain=arg.com;") && line.contains("Max-Age=60;"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote_value("a b;"), "\"a b\\073\"");
+        assert_eq!(quote_path("/a b"), "/a%20b");
+    }
+}

@@ -1,0 +1,342 @@
+//! The error type of every fallible operation on tokens and requests.
+//!
+//! An [`Error`] carries an [`ErrorKind`] (what went wrong, as a value to match
+//! on), the client-facing message (byte for byte the text Flask-JWT-Extended
+//! would send), and, for the kinds where the reference hands them to its
+//! callbacks, the token's header and claims.
+//!
+//! Nothing in this module knows about HTTP frameworks. The default status code
+//! of each kind is exposed as a plain number ([`ErrorKind::status_code`]); the
+//! `axum` module turns errors into responses.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// Shorthand for `Result<T, jwt_extended::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The class of an [`Error`].
+///
+/// Each variant states its default HTTP status and which of the reference's
+/// callbacks it corresponds to. Match on it to customise responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No token in any of the searched locations (401, "unauthorized").
+    MissingToken,
+    /// A cookie token arrived on a CSRF-protected method without a CSRF value
+    /// (401 `Missing CSRF token`, "unauthorized").
+    MissingCsrfToken,
+    /// The CSRF value did not match the token's `csrf` claim
+    /// (401 `CSRF double submit tokens do not match`, "unauthorized").
+    CsrfMismatch,
+    /// The `Authorization` (or configured) header has the wrong layout (422).
+    InvalidHeader,
+    /// The query-string value lacks the configured prefix (422).
+    InvalidQueryParam,
+    /// The token is structurally broken: segments, base64, JSON (422).
+    MalformedToken,
+    /// The `alg` header is missing, not allowed, or not supported (422).
+    InvalidAlgorithm,
+    /// The signature does not verify with the key (422).
+    InvalidSignature,
+    /// `iat` or `nbf` lies in the future (422).
+    ImmatureToken,
+    /// A claim has the wrong type or format (`iat`, `nbf`, `exp`, `sub`,
+    /// `jti`, `aud` format, `iss` type) (422).
+    InvalidClaim,
+    /// A required claim is absent: the identity claim, `csrf`, or an
+    /// expected `aud`/`iss` (422).
+    MissingClaim,
+    /// The token's audience does not match the expected one (422).
+    InvalidAudience,
+    /// The token's issuer does not match the expected one (422).
+    InvalidIssuer,
+    /// An access token where a refresh token is required, or the reverse (422).
+    WrongTokenType,
+    /// The token has expired (401 `Token has expired`, "expired").
+    ExpiredToken,
+    /// A fresh token is required (401 `Fresh token required`, "needs fresh").
+    FreshTokenRequired,
+    /// The token has been revoked (401 `Token has been revoked`, "revoked").
+    RevokedToken,
+    /// The app's claims verification rejected the token
+    /// (400 `User claims verification failed`).
+    ClaimsVerificationFailed,
+    /// The user lookup found no user (401 `Error loading the user <identity>`).
+    UserLookupFailed,
+    /// The blocklist store could not answer in time, so the request is refused
+    /// (503). Not part of the reference, which has no stores.
+    BlocklistUnavailable,
+    /// The request body was too large to be searched for a token (413).
+    BodyTooLarge,
+    /// A token could not be created: serialisation, key or header problems.
+    /// Never caused by a client; 500 if it ever reaches a response.
+    Encode,
+    /// The application is wired incorrectly (for example an extractor that
+    /// needs a layer which was not added). 500, with a message naming the fix.
+    Misconfigured,
+}
+
+impl ErrorKind {
+    /// The status code the reference answers with for this kind.
+    #[must_use]
+    pub const fn status_code(self) -> u16 {
+        match self {
+            Self::MissingToken
+            | Self::MissingCsrfToken
+            | Self::CsrfMismatch
+            | Self::ExpiredToken
+            | Self::FreshTokenRequired
+            | Self::RevokedToken
+            | Self::UserLookupFailed => 401,
+            Self::InvalidHeader
+            | Self::InvalidQueryParam
+            | Self::MalformedToken
+            | Self::InvalidAlgorithm
+            | Self::InvalidSignature
+            | Self::ImmatureToken
+            | Self::InvalidClaim
+            | Self::MissingClaim
+            | Self::InvalidAudience
+            | Self::InvalidIssuer
+            | Self::WrongTokenType => 422,
+            Self::ClaimsVerificationFailed => 400,
+            Self::BodyTooLarge => 413,
+            Self::BlocklistUnavailable => 503,
+            Self::Encode | Self::Misconfigured => 500,
+        }
+    }
+
+    /// Which of the reference's error callbacks handles this kind.
+    #[must_use]
+    pub const fn category(self) -> ErrorCategory {
+        match self {
+            Self::MissingToken | Self::MissingCsrfToken | Self::CsrfMismatch => {
+                ErrorCategory::Unauthorized
+            }
+            Self::ExpiredToken => ErrorCategory::Expired,
+            Self::FreshTokenRequired => ErrorCategory::NeedsFresh,
+            Self::RevokedToken => ErrorCategory::Revoked,
+            Self::ClaimsVerificationFailed => ErrorCategory::VerificationFailed,
+            Self::UserLookupFailed => ErrorCategory::UserLookup,
+            Self::BlocklistUnavailable => ErrorCategory::StoreUnavailable,
+            Self::InvalidHeader
+            | Self::InvalidQueryParam
+            | Self::MalformedToken
+            | Self::InvalidAlgorithm
+            | Self::InvalidSignature
+            | Self::ImmatureToken
+            | Self::InvalidClaim
+            | Self::MissingClaim
+            | Self::InvalidAudience
+            | Self::InvalidIssuer
+            | Self::WrongTokenType => ErrorCategory::InvalidToken,
+            Self::BodyTooLarge | Self::Encode | Self::Misconfigured => ErrorCategory::Internal,
+        }
+    }
+}
+
+/// The groups in which the reference routes errors to its callbacks
+/// (`unauthorized_loader`, `invalid_token_loader`, `expired_token_loader`, …).
+///
+/// Custom responses can be registered per category or per [`ErrorKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// Missing token and CSRF errors (`unauthorized_loader`, 401).
+    Unauthorized,
+    /// Every malformed or invalid token (`invalid_token_loader`, 422).
+    InvalidToken,
+    /// Expired token (`expired_token_loader`, 401); the error carries the
+    /// token's header and claims.
+    Expired,
+    /// Fresh token required (`needs_fresh_token_loader`, 401).
+    NeedsFresh,
+    /// Revoked token (`revoked_token_loader`, 401).
+    Revoked,
+    /// Custom claims verification failed (`token_verification_failed_loader`, 400).
+    VerificationFailed,
+    /// User lookup found nobody (`user_lookup_error_loader`, 401).
+    UserLookup,
+    /// The blocklist store is unreachable (503). Not in the reference.
+    StoreUnavailable,
+    /// Server-side problems (encoding, wiring, body limits).
+    Internal,
+}
+
+/// The header and claims of the token an error is about.
+///
+/// Present on the kinds where the reference passes `(jwt_header, jwt_data)` to
+/// its callback: expired, needs fresh, revoked, verification failed and user
+/// lookup. For an expired token the claims were fully validated except `exp`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenParts {
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The claims, with the reference's defaults filled in.
+    pub claims: Map<String, Value>,
+}
+
+/// An error from creating, decoding or verifying a token, or from looking one
+/// up in a request.
+///
+/// Its [`Display`](fmt::Display) text is the client-facing message, identical
+/// to the reference's (for example `Signature verification failed`).
+#[derive(Clone)]
+pub struct Error {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    token: Option<TokenParts>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// Creates an error of the given kind with a client-facing message.
+    #[must_use]
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                kind,
+                message: message.into(),
+                token: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// Attaches the token's header and claims (kept for custom responses).
+    #[must_use]
+    pub fn with_token(self, header: Map<String, Value>, claims: Map<String, Value>) -> Self {
+        self.map_inner(|inner| inner.token = Some(TokenParts { header, claims }))
+    }
+
+    /// Attaches an underlying cause, reachable through
+    /// [`std::error::Error::source`].
+    #[must_use]
+    pub fn with_source(self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.map_inner(|inner| inner.source = Some(Arc::new(source)))
+    }
+
+    fn map_inner(self, f: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = match Arc::try_unwrap(self.inner) {
+            Ok(inner) => inner,
+            Err(shared) => Inner {
+                kind: shared.kind,
+                message: shared.message.clone(),
+                token: shared.token.clone(),
+                source: shared.source.clone(),
+            },
+        };
+        f(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// What went wrong.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The client-facing message, as the reference words it.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The default HTTP status of this error.
+    #[must_use]
+    pub fn status_code(&self) -> u16 {
+        self.inner.kind.status_code()
+    }
+
+    /// The header and claims of the token, for the kinds that carry them.
+    #[must_use]
+    pub fn token(&self) -> Option<&TokenParts> {
+        self.inner.token.as_ref()
+    }
+
+    pub(crate) fn missing_token(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::MissingToken, message)
+    }
+
+    pub(crate) fn malformed(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::MalformedToken, message)
+    }
+
+    pub(crate) fn misconfigured(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Misconfigured, message)
+    }
+
+    pub(crate) fn encode(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Encode, message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind)
+            .field("message", &self.inner.message);
+        if let Some(source) = &self.inner.source {
+            d.field("source", source);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_reference() {
+        assert_eq!(ErrorKind::MissingToken.status_code(), 401);
+        assert_eq!(ErrorKind::CsrfMismatch.status_code(), 401);
+        assert_eq!(ErrorKind::WrongTokenType.status_code(), 422);
+        assert_eq!(ErrorKind::InvalidHeader.status_code(), 422);
+        assert_eq!(ErrorKind::ClaimsVerificationFailed.status_code(), 400);
+        assert_eq!(ErrorKind::BlocklistUnavailable.status_code(), 503);
+    }
+
+    #[test]
+    fn display_is_the_client_message() {
+        let err = Error::new(ErrorKind::InvalidSignature, "Signature verification failed");
+        assert_eq!(err.to_string(), "Signature verification failed");
+        assert_eq!(err.kind().category(), ErrorCategory::InvalidToken);
+    }
+
+    #[test]
+    fn token_parts_survive_cloning() {
+        let mut claims = Map::new();
+        claims.insert("sub".into(), Value::from("me"));
+        let err = Error::new(ErrorKind::ExpiredToken, "Token has expired")
+            .with_token(Map::new(), claims.clone());
+        let copy = err.clone();
+        assert_eq!(copy.token().map(|t| &t.claims), Some(&claims));
+    }
+}

@@ -1,0 +1,102 @@
+//! # jwt-extended
+//!
+//! JWT authentication for Rust web services, with everything
+//! [Flask-JWT-Extended](https://flask-jwt-extended.readthedocs.io/) gives Flask
+//! apps: access and refresh tokens, fresh tokens for sensitive actions, tokens
+//! in headers, cookies, the query string or a JSON body, CSRF double-submit
+//! protection for cookies, revocation backed by real stores, automatic user
+//! loading, custom claims, and error responses that can be changed per error.
+//!
+//! It is **wire-compatible** with Flask-JWT-Extended 4.7.1: same claim layout,
+//! status codes, JSON error bodies, cookie names and attributes. A token made
+//! by a Python service with the same secret works here and the other way
+//! round, so a Flask API can move to Rust one service at a time.
+//!
+//! ## Quick start (axum)
+//!
+//! ```no_run
+//! use axum::{Json, Router, routing::{get, post}};
+//! use jwt_extended::{JwtConfig, JwtManager, axum::Jwt};
+//! use serde_json::{Value, json};
+//!
+//! async fn login(jwt: axum::extract::State<JwtManager>) -> Json<Value> {
+//!     let token = jwt.create_access_token("alice").expect("signing never fails with a valid config");
+//!     Json(json!({ "access_token": token }))
+//! }
+//!
+//! async fn protected(token: Jwt) -> Json<Value> {
+//!     Json(json!({ "logged_in_as": token.identity() }))
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let jwt = JwtManager::new(JwtConfig::new().with_secret_key("super-secret"))?;
+//! let app = Router::new()
+//!     .route("/login", post(login))
+//!     .route("/protected", get(protected))
+//!     .with_state(jwt);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:5000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Layers of the crate
+//!
+//! - [`config`]: every `JWT_*` option with the reference's default, validated
+//!   once when the [`JwtManager`] is built ([`config::ConfigError`]).
+//! - [`token`]: creating ([`token::TokenBuilder`]) and decoding
+//!   ([`DecodedToken`]) tokens, with the reference's claim layout and error
+//!   messages. Built on `jsonwebtoken` for the cryptography.
+//! - [`JwtManager::verify_request`]: the framework-free request flow (token
+//!   lookup, CSRF, type, freshness, revocation, custom verification, user
+//!   lookup) over [`request::RequestParts`].
+//! - [`blocklist`]: the revocation trait and stores (memory, Redis, SQL).
+//! - [`hooks`]: the loaders of the reference, typed and async.
+//! - `axum` (feature `axum`, on by default): extractors, rejections, cookie
+//!   helpers and tower layers.
+//! - [`manual`]: topics in prose (coming from Flask, cookies and CSRF,
+//!   defaults and deviations).
+//!
+//! ## Features
+//!
+//! | Feature | Default | What it adds |
+//! |---|---|---|
+//! | `axum` | yes | extractors, rejections, cookie helpers, layers |
+//! | `aws-lc-rs` | yes | `jsonwebtoken`'s aws-lc-rs crypto backend |
+//! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust crypto backend |
+//! | `redis` | no | `RedisBlocklist` |
+//! | `sqlite` | no | `SqlBlocklist` on SQLite |
+//! | `postgres` | no | `SqlBlocklist` on PostgreSQL |
+//!
+//! With both crypto features enabled, aws-lc-rs is used. Algorithms:
+//! HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and EdDSA
+//! (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod blocklist;
+pub mod config;
+pub mod cookies;
+pub mod csrf;
+pub mod error;
+pub mod hooks;
+mod manager;
+pub mod manual;
+pub mod request;
+mod settings;
+pub mod token;
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
+
+pub use config::JwtConfig;
+pub use error::{Error, ErrorCategory, ErrorKind};
+pub use manager::{
+    DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager, JwtManagerBuilder, Verified,
+    VerifyOptions,
+};
+pub use token::{DecodedToken, TokenType};
+
+/// The `jsonwebtoken` crate, for its key types (`EncodingKey`,
+/// `DecodingKey`) used by the key loaders.
+pub use jsonwebtoken;

@@ -1,0 +1,10 @@
+//! The manual: topics that need more than an item's documentation.
+
+#[doc = include_str!("coming_from_flask.md")]
+pub mod coming_from_flask {}
+
+#[doc = include_str!("cookies_and_csrf.md")]
+pub mod cookies_and_csrf {}
+
+#[doc = include_str!("defaults.md")]
+pub mod defaults {}

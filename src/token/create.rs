@@ -1,0 +1,407 @@
+//! Creating access and refresh tokens.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::json::{OrderedObject, to_python_json};
+use super::{IdentityClaim, TokenType, keys, now_parts};
+use crate::config::Expiry;
+use crate::error::Error;
+use crate::manager::JwtManager;
+
+/// Freshness written into the `fresh` claim.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Freshness {
+    Flag(bool),
+    For(Duration),
+    Until(f64),
+}
+
+/// Lifetime chosen for one token, overriding the configured one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lifetime {
+    Configured,
+    Expiry(Expiry),
+    At(i64),
+}
+
+/// Builds one access or refresh token. Get one from
+/// [`JwtManager::access_token`] or [`JwtManager::refresh_token`].
+///
+/// ```
+/// use std::time::Duration;
+/// # use jwt_extended::{JwtManager, JwtConfig};
+/// # let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let token = jwt
+///     .access_token("alice")
+///     .fresh(true)
+///     .expires_in(Duration::from_secs(600))
+///     .additional_claims(serde_json::json!({"role": "admin"}))
+///     .additional_headers(serde_json::json!({"kid": "k1"}))
+///     .create()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a TokenBuilder does nothing until `.create()` is called"]
+pub struct TokenBuilder<'m> {
+    manager: &'m JwtManager,
+    token_type: TokenType,
+    identity: IdentityClaim,
+    fresh: Freshness,
+    lifetime: Lifetime,
+    claims: Result<Map<String, Value>, Error>,
+    headers: Result<Map<String, Value>, Error>,
+}
+
+impl<'m> TokenBuilder<'m> {
+    pub(crate) fn new(
+        manager: &'m JwtManager,
+        token_type: TokenType,
+        identity: IdentityClaim,
+    ) -> Self {
+        Self {
+            manager,
+            token_type,
+            identity,
+            fresh: Freshness::Flag(false),
+            lifetime: Lifetime::Configured,
+            claims: Ok(Map::new()),
+            headers: Ok(Map::new()),
+        }
+    }
+
+    /// Marks an access token fresh (`"fresh": true`) or not. Refresh tokens
+    /// are never fresh; this is ignored for them.
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = Freshness::Flag(fresh);
+        self
+    }
+
+    /// Makes an access token fresh for a while: the `fresh` claim becomes
+    /// the float timestamp `now + duration`, like passing a `timedelta` to the
+    /// reference.
+    pub fn fresh_for(mut self, duration: Duration) -> Self {
+        self.fresh = Freshness::For(duration);
+        self
+    }
+
+    /// Makes an access token fresh until a point in time (a float timestamp
+    /// in the `fresh` claim).
+    pub fn fresh_until(mut self, until: SystemTime) -> Self {
+        self.fresh = Freshness::Until(system_time_f64(until));
+        self
+    }
+
+    /// Overrides the configured lifetime for this token.
+    pub fn expires_in(mut self, duration: Duration) -> Self {
+        self.lifetime = Lifetime::Expiry(Expiry::After(duration));
+        self
+    }
+
+    /// Overrides the configured lifetime with any [`Expiry`].
+    pub fn expiry(mut self, expiry: Expiry) -> Self {
+        self.lifetime = Lifetime::Expiry(expiry);
+        self
+    }
+
+    /// Writes no `exp` claim: the token never expires
+    /// (`expires_delta=False`).
+    pub fn never_expires(mut self) -> Self {
+        self.lifetime = Lifetime::Expiry(Expiry::Never);
+        self
+    }
+
+    /// Sets `exp` to a fixed point in time, which may be in the past (handy
+    /// for tests of expired tokens).
+    pub fn expires_at(mut self, at: SystemTime) -> Self {
+        self.lifetime = Lifetime::At(system_time_f64(at).floor() as i64);
+        self
+    }
+
+    /// Adds claims (anything that serialises to a JSON object). They are
+    /// merged over the additional-claims loader's output and may override
+    /// any reserved claim, exactly like the reference's `additional_claims`.
+    /// Later calls merge over earlier ones.
+    pub fn additional_claims<T: Serialize>(mut self, claims: T) -> Self {
+        self.claims = merge_object(self.claims, &claims, "additional claims");
+        self
+    }
+
+    /// Adds JOSE header fields (anything that serialises to a JSON object),
+    /// merged over the additional-headers loader's output. An `alg` here
+    /// changes the signing algorithm, a `typ` of `null` removes `typ`.
+    pub fn additional_headers<T: Serialize>(mut self, headers: T) -> Self {
+        self.headers = merge_object(self.headers, &headers, "additional headers");
+        self
+    }
+
+    /// Signs the token.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Encode`](crate::ErrorKind::Encode) error when the
+    /// additional claims or headers are not JSON objects, a header is
+    /// invalid (non-string `kid`, unsupported `alg`), or the key loader or
+    /// signature fails. Never caused by a client.
+    pub fn create(self) -> Result<String, Error> {
+        let manager = self.manager;
+        let inner = manager.inner();
+        let hooks = &inner.hooks;
+        let config = &inner.config;
+        let identity = self.identity.as_value();
+
+        // 1. Headers: loader output, then the per-call headers over it.
+        let mut header_overrides = match &hooks.additional_headers {
+            Some(loader) => loader(identity)?,
+            None => Map::new(),
+        };
+        header_overrides.extend(self.headers?);
+
+        // 2. Claims: loader output, then the per-call claims over it.
+        let mut claim_overrides = match &hooks.additional_claims {
+            Some(loader) => loader(identity)?,
+            None => Map::new(),
+        };
+        claim_overrides.extend(self.claims?);
+
+        // 3. Key (the encode-key loader sees the identity claim value).
+        let signing = match &hooks.encode_key {
+            Some(loader) => loader(identity)?,
+            None => match &inner.keys.encoding {
+                Some(key) => crate::hooks::SigningKey::new(key.clone()),
+                None => {
+                    return Err(Error::encode(format!(
+                        "JWT_PRIVATE_KEY must be set to use asymmetric cryptography algorithm \"{}\"",
+                        keys::algorithm_name(config.algorithm())
+                    )));
+                }
+            },
+        };
+
+        // 4. The payload, in the reference's order.
+        let (now_secs, now_micros) = now_parts();
+        let now_total_micros = i128::from(now_secs) * 1_000_000 + i128::from(now_micros);
+        let mut payload = OrderedObject::with_capacity(12);
+        let fresh = match (self.token_type, self.fresh) {
+            (TokenType::Refresh, _) => Value::Bool(false),
+            (_, Freshness::Flag(flag)) => Value::Bool(flag),
+            (_, Freshness::For(d)) => {
+                let micros = now_total_micros + d.as_micros() as i128;
+                float_value(micros as f64 / 1e6)
+            }
+            (_, Freshness::Until(ts)) => float_value(ts),
+        };
+        payload.insert("fresh", fresh);
+        payload.insert("iat", Value::from(now_secs));
+        payload.insert("jti", Value::from(uuid::Uuid::new_v4().to_string()));
+        payload.insert("type", Value::from(self.token_type.as_str()));
+        payload.insert(config.identity_claim(), self.identity.into_value());
+        if config.encode_nbf() {
+            payload.insert("nbf", Value::from(now_secs));
+        }
+        if config.cookie_csrf_protect() {
+            payload.insert("csrf", Value::from(uuid::Uuid::new_v4().to_string()));
+        }
+        if let Some(aud) = inner.encode_audience.as_ref() {
+            payload.insert("aud", aud.clone());
+        }
+        if let Some(iss) = config.encode_issuer().filter(|i| !i.is_empty()) {
+            payload.insert("iss", Value::from(iss));
+        }
+        let expiry = match self.lifetime {
+            Lifetime::Configured => match self.token_type {
+                TokenType::Access => Some(config.access_token_expires()),
+                TokenType::Refresh => Some(config.refresh_token_expires()),
+            },
+            Lifetime::Expiry(expiry) => Some(expiry),
+            Lifetime::At(at) => {
+                payload.insert("exp", Value::from(at));
+                None
+            }
+        };
+        if let Some(exp) = expiry.and_then(|e| expiry_timestamp(e, now_total_micros)) {
+            payload.insert("exp", Value::from(exp));
+        }
+        for (key, value) in claim_overrides {
+            payload.insert(key, value);
+        }
+        if payload.get("iss").is_some_and(|iss| !iss.is_string()) {
+            return Err(Error::encode("Issuer (iss) must be a string."));
+        }
+
+        // 5. The header: typ and alg, then overrides; keys sorted.
+        let mut header = std::collections::BTreeMap::new();
+        header.insert("typ".to_owned(), Value::from("JWT"));
+        let mut algorithm = config.algorithm();
+        if let Some(kid) = signing.kid() {
+            header.insert("kid".to_owned(), Value::from(kid));
+        }
+        for (key, value) in header_overrides {
+            header.insert(key, value);
+        }
+        match header.get("alg") {
+            Some(alg) if !crate::token::decode::is_falsy(alg) => {
+                algorithm = alg
+                    .as_str()
+                    .and_then(keys::parse_algorithm)
+                    .ok_or_else(|| Error::encode("Algorithm not supported"))?;
+            }
+            _ => {}
+        }
+        header.insert(
+            "alg".to_owned(),
+            Value::from(keys::algorithm_name(algorithm)),
+        );
+        if header
+            .get("typ")
+            .is_some_and(crate::token::decode::is_falsy)
+        {
+            header.remove("typ");
+        }
+        if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+            return Err(Error::encode("Key ID header parameter must be a string"));
+        }
+
+        let header_json = to_python_json(&header)
+            .map_err(|e| Error::encode(format!("header is not serializable: {e}")))?;
+        let payload_json = to_python_json(&payload)
+            .map_err(|e| Error::encode(format!("claims are not serializable: {e}")))?;
+        let mut token =
+            String::with_capacity((header_json.len() + payload_json.len()) * 4 / 3 + 100);
+        URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
+        let signature = keys::sign(algorithm, signing.key(), token.as_bytes()).map_err(|e| {
+            Error::encode(format!(
+                "cannot sign with {}: {e}",
+                keys::algorithm_name(algorithm)
+            ))
+        })?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
+    }
+}
+
+fn merge_object<T: Serialize + ?Sized>(
+    current: Result<Map<String, Value>, Error>,
+    extra: &T,
+    what: &str,
+) -> Result<Map<String, Value>, Error> {
+    let mut current = current?;
+    match serde_json::to_value(extra) {
+        Ok(Value::Object(map)) => {
+            current.extend(map);
+            Ok(current)
+        }
+        Ok(Value::Null) => Ok(current),
+        Ok(other) => Err(Error::encode(format!(
+            "{what} must serialize to a JSON object, not {other}"
+        ))),
+        Err(e) => Err(Error::encode(format!("{what} are not serializable: {e}")).with_source(e)),
+    }
+}
+
+fn float_value(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+fn system_time_f64(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    }
+}
+
+/// `exp` for a lifetime, in whole seconds (Python truncates `now + delta`).
+fn expiry_timestamp(expiry: Expiry, now_micros: i128) -> Option<i64> {
+    let end_micros = match expiry {
+        Expiry::Never => return None,
+        Expiry::After(d) => now_micros + d.as_micros() as i128,
+        Expiry::Months { months, plus } => {
+            let secs = now_micros.div_euclid(1_000_000);
+            let micros = now_micros.rem_euclid(1_000_000);
+            let shifted = add_months(i64::try_from(secs).unwrap_or(i64::MAX), months);
+            i128::from(shifted) * 1_000_000 + micros + plus.as_micros() as i128
+        }
+    };
+    i64::try_from(end_micros.div_euclid(1_000_000)).ok()
+}
+
+/// Adds calendar months to a Unix timestamp (UTC), clamping the day to the
+/// target month's length, like `dateutil.relativedelta(months=n)`.
+pub(crate) fn add_months(unix_secs: i64, months: u32) -> i64 {
+    let days = unix_secs.div_euclid(86_400);
+    let time_of_day = unix_secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let total = i64::from(m) - 1 + i64::from(months);
+    let year = y + total.div_euclid(12);
+    let month = (total.rem_euclid(12) + 1) as u32;
+    let day = d.min(days_in_month(year, month));
+    days_from_civil(year, month, day) * 86_400 + time_of_day
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+// Howard Hinnant's civil-date algorithms.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_clamp_like_relativedelta() {
+        // 2024-01-31 00:00:00 UTC + 1 month = 2024-02-29
+        let jan31 = days_from_civil(2024, 1, 31) * 86_400;
+        assert_eq!(add_months(jan31, 1), days_from_civil(2024, 2, 29) * 86_400);
+        // 2023-12-15 12:00 + 2 months = 2024-02-15 12:00
+        let t = days_from_civil(2023, 12, 15) * 86_400 + 43_200;
+        assert_eq!(
+            add_months(t, 2),
+            days_from_civil(2024, 2, 15) * 86_400 + 43_200
+        );
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+    }
+
+    #[test]
+    fn expiry_truncates_the_sum() {
+        // now = 100.7 s, +0.5 s -> 101.2 -> 101
+        assert_eq!(
+            expiry_timestamp(Expiry::After(Duration::from_millis(500)), 100_700_000),
+            Some(101)
+        );
+        assert_eq!(expiry_timestamp(Expiry::Never, 0), None);
+    }
+}

@@ -1,0 +1,767 @@
+//! Decoding and validating tokens, step by step, with the reference's
+//! messages.
+//!
+//! `jsonwebtoken` only signs and verifies here. Splitting, base64 and JSON
+//! parsing, and every claim check are done in this module so that each
+//! failure gets the exact text Flask-JWT-Extended (through PyJWT) reports.
+//! The order of checks is the reference's; the first failure wins.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::{Map, Value};
+
+use super::keys;
+use super::pyjson::python_json_error;
+use crate::error::{Error, ErrorKind};
+
+/// A token split and parsed, signature not yet checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Unverified<'a> {
+    pub(crate) header: Map<String, Value>,
+    pub(crate) claims: Map<String, Value>,
+    signing_input: &'a [u8],
+    signature: Vec<u8>,
+}
+
+/// Stage 1 of the reference's decode: split, base64url-decode and parse the
+/// header and payload, and check the header parameters PyJWT checks before
+/// the signature (`kid`, `crit`, `b64`).
+pub(crate) fn parse_unverified(token: &[u8]) -> Result<Unverified<'_>, Error> {
+    // The last '.' ends the signing input; the first '.' in it ends the header.
+    let (signing_input, crypto_segment) =
+        rsplit_once(token, b'.').ok_or_else(|| Error::malformed("Not enough segments"))?;
+    let (header_segment, payload_segment) =
+        split_once(signing_input, b'.').ok_or_else(|| Error::malformed("Not enough segments"))?;
+
+    let header_bytes = decode_segment(header_segment, "header")?;
+    let header = parse_object(&header_bytes, "header")?;
+
+    let detached = header.get("b64") == Some(&Value::Bool(false));
+    let payload_bytes = if detached {
+        if !payload_segment.is_empty() {
+            return Err(Error::malformed(
+                "Payload segment must be empty when 'b64' is false.",
+            ));
+        }
+        Vec::new()
+    } else {
+        decode_segment(payload_segment, "payload")?
+    };
+    let signature = decode_segment(crypto_segment, "crypto")?;
+
+    check_header_parameters(&header)?;
+    if detached {
+        let listed = matches!(header.get("crit"), Some(Value::Array(items))
+            if items.iter().any(|i| i.as_str() == Some("b64")));
+        if !listed {
+            return Err(Error::malformed(
+                "The 'b64' header parameter requires 'b64' to be listed in 'crit'.",
+            ));
+        }
+        return Err(Error::malformed(
+            "It is required that you pass in a value for the \"detached_payload\" argument to decode a message having the b64 header set to false.",
+        ));
+    }
+
+    let claims = parse_object(&payload_bytes, "payload")?;
+    Ok(Unverified {
+        header,
+        claims,
+        signing_input,
+        signature,
+    })
+}
+
+fn rsplit_once(input: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let at = input.iter().rposition(|b| *b == sep)?;
+    Some((&input[..at], &input[at + 1..]))
+}
+
+fn split_once(input: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let at = input.iter().position(|b| *b == sep)?;
+    Some((&input[..at], &input[at + 1..]))
+}
+
+/// Strict base64url as PyJWT 2.15 reads it: the URL-safe alphabet only, up to
+/// two trailing `=` (and then only on a length that is a multiple of four),
+/// and canonical trailing bits.
+fn decode_segment(segment: &[u8], name: &'static str) -> Result<Vec<u8>, Error> {
+    let message = || Error::malformed(format!("Invalid {name} padding"));
+    let mut stripped = segment;
+    let mut padding = 0;
+    while let [rest @ .., b'='] = stripped {
+        stripped = rest;
+        padding += 1;
+        if padding > 2 {
+            return Err(message());
+        }
+    }
+    if padding > 0 && segment.len() % 4 != 0 {
+        return Err(message());
+    }
+    if stripped.len() % 4 == 1 {
+        return Err(message());
+    }
+    URL_SAFE_NO_PAD.decode(stripped).map_err(|_| message())
+}
+
+/// Parses JSON that must be an object, with Python's error texts.
+fn parse_object(bytes: &[u8], name: &'static str) -> Result<Map<String, Value>, Error> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::malformed(format!(
+            "Invalid {name} string: must be a json object"
+        ))),
+        Err(serde_error) => {
+            let python = python_json_error(bytes);
+            if python.is_empty() {
+                // Python would accept this (NaN, a BOM, UTF-16, huge numbers,
+                // lone surrogates, deep nesting); we refuse it, with our own text.
+                Err(Error::malformed(format!(
+                    "Invalid {name} string: unsupported JSON ({serde_error})"
+                )))
+            } else {
+                Err(Error::malformed(format!("Invalid {name} string: {python}")))
+            }
+        }
+    }
+}
+
+/// `kid` must be a string; `crit` must list only extensions we understand.
+fn check_header_parameters(header: &Map<String, Value>) -> Result<(), Error> {
+    if let Some(kid) = header.get("kid") {
+        if !kid.is_string() {
+            return Err(Error::malformed("Key ID header parameter must be a string"));
+        }
+    }
+    if let Some(crit) = header.get("crit") {
+        let items = match crit {
+            Value::Array(items) if !items.is_empty() => items,
+            _ => {
+                return Err(Error::malformed(
+                    "Invalid 'crit' header: must be a non-empty list",
+                ));
+            }
+        };
+        for item in items {
+            let Some(ext) = item.as_str() else {
+                return Err(Error::malformed(
+                    "Invalid 'crit' header: values must be strings",
+                ));
+            };
+            if ext != "b64" {
+                return Err(Error::malformed(format!(
+                    "Unsupported critical extension: {ext}"
+                )));
+            }
+            if !header.contains_key(ext) {
+                return Err(Error::malformed(format!(
+                    "Critical extension '{ext}' is missing from headers"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Unverified<'_> {
+    /// The `alg` header, checked against the allow-list, as PyJWT does.
+    pub(crate) fn algorithm(&self, allowed: &[Algorithm]) -> Result<Algorithm, Error> {
+        let Some(alg) = self.header.get("alg") else {
+            return Err(Error::new(
+                ErrorKind::InvalidAlgorithm,
+                "Algorithm not specified",
+            ));
+        };
+        let not_allowed = || {
+            Error::new(
+                ErrorKind::InvalidAlgorithm,
+                "The specified alg value is not allowed",
+            )
+        };
+        let name = alg.as_str().ok_or_else(not_allowed)?;
+        let algorithm = keys::parse_algorithm(name).ok_or_else(not_allowed)?;
+        if allowed.contains(&algorithm) {
+            Ok(algorithm)
+        } else {
+            Err(not_allowed())
+        }
+    }
+
+    /// Verifies the signature with `key`.
+    pub(crate) fn verify_signature(
+        &self,
+        algorithm: Algorithm,
+        key: &DecodingKey,
+    ) -> Result<(), Error> {
+        match keys::verify(algorithm, key, self.signing_input, &self.signature) {
+            Ok(true) => Ok(()),
+            // A key of the wrong family (an RSA key for an HS256 token) cannot
+            // verify anything: the token is refused like a bad signature.
+            Ok(false) | Err(_) => Err(Error::new(
+                ErrorKind::InvalidSignature,
+                "Signature verification failed",
+            )),
+        }
+    }
+}
+
+/// The claim checks and their parameters.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimRules {
+    pub(crate) leeway: f64,
+    pub(crate) audience: Option<Vec<String>>,
+    pub(crate) issuer: Option<Vec<String>>,
+    pub(crate) verify_sub: bool,
+    pub(crate) identity_claim: String,
+}
+
+/// What the claim checks concluded when nothing else was wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expiration {
+    Valid,
+    Expired,
+}
+
+/// Stage 2 (claims) and stage 3 (identity claim, defaults, CSRF) of the
+/// reference's decode, in its order. `exp` is only *compared* last, so that
+/// an expired token reports any other problem first, as the reference's
+/// retry-with-`allow_expired` does.
+pub(crate) fn validate_claims(
+    claims: &mut Map<String, Value>,
+    rules: &ClaimRules,
+    now: f64,
+    csrf_value: Option<&[u8]>,
+) -> Result<Expiration, Error> {
+    let leeway = rules.leeway;
+    if let Some(iat) = claims.get("iat") {
+        let iat = python_int(iat).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidClaim,
+                "Issued At claim (iat) must be an integer.",
+            )
+        })?;
+        if iat > now + leeway {
+            return Err(Error::new(
+                ErrorKind::ImmatureToken,
+                "The token is not yet valid (iat)",
+            ));
+        }
+    }
+    if let Some(nbf) = claims.get("nbf") {
+        let nbf = python_int(nbf).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidClaim,
+                "Not Before claim (nbf) must be an integer.",
+            )
+        })?;
+        if nbf > now + leeway {
+            return Err(Error::new(
+                ErrorKind::ImmatureToken,
+                "The token is not yet valid (nbf)",
+            ));
+        }
+    }
+    let exp = match claims.get("exp") {
+        Some(exp) => Some(python_int(exp).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidClaim,
+                "Expiration Time claim (exp) must be an integer.",
+            )
+        })?),
+        None => None,
+    };
+    if let Some(expected) = &rules.issuer {
+        match claims.get("iss") {
+            None => return Err(missing_required("iss")),
+            Some(Value::String(iss)) => {
+                if !expected.iter().any(|e| e == iss) {
+                    return Err(Error::new(ErrorKind::InvalidIssuer, "Invalid issuer"));
+                }
+            }
+            Some(_) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidIssuer,
+                    "Payload Issuer (iss) must be a string",
+                ));
+            }
+        }
+    }
+    if let Some(expected) = &rules.audience {
+        check_audience(claims.get("aud"), expected)?;
+    }
+    if rules.verify_sub {
+        if let Some(sub) = claims.get("sub") {
+            if !sub.is_string() {
+                return Err(Error::new(
+                    ErrorKind::InvalidClaim,
+                    "Subject must be a string",
+                ));
+            }
+        }
+    }
+    if let Some(jti) = claims.get("jti") {
+        if !jti.is_string() {
+            return Err(Error::new(
+                ErrorKind::InvalidClaim,
+                "JWT ID must be a string",
+            ));
+        }
+    }
+
+    if !claims.contains_key(&rules.identity_claim) {
+        return Err(Error::new(
+            ErrorKind::MissingClaim,
+            format!("Missing claim: {}", rules.identity_claim),
+        ));
+    }
+    fill_defaults(claims);
+
+    if let Some(csrf_value) = csrf_value.filter(|v| !v.is_empty()) {
+        match claims.get("csrf") {
+            None => {
+                return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf"));
+            }
+            Some(claim) => {
+                let matches = claim
+                    .as_str()
+                    .is_some_and(|c| crate::csrf::constant_time_eq(c.as_bytes(), csrf_value));
+                if !matches {
+                    return Err(Error::new(
+                        ErrorKind::CsrfMismatch,
+                        "CSRF double submit tokens do not match",
+                    ));
+                }
+            }
+        }
+    }
+
+    Ok(match exp {
+        Some(exp) if exp <= now - leeway => Expiration::Expired,
+        _ => Expiration::Valid,
+    })
+}
+
+/// The reference fills these in after decoding: `type` defaults to
+/// `"access"`, `fresh` to `false` and `jti` to `null`.
+pub(crate) fn fill_defaults(claims: &mut Map<String, Value>) {
+    if !claims.contains_key("type") {
+        claims.insert("type".into(), Value::from("access"));
+    }
+    if !claims.contains_key("fresh") {
+        claims.insert("fresh".into(), Value::Bool(false));
+    }
+    if !claims.contains_key("jti") {
+        claims.insert("jti".into(), Value::Null);
+    }
+}
+
+fn missing_required(claim: &str) -> Error {
+    Error::new(
+        ErrorKind::MissingClaim,
+        format!("Token is missing the \"{claim}\" claim"),
+    )
+}
+
+fn check_audience(aud: Option<&Value>, expected: &[String]) -> Result<(), Error> {
+    let aud = match aud {
+        None => return Err(missing_required("aud")),
+        Some(value) if is_falsy(value) => return Err(missing_required("aud")),
+        Some(value) => value,
+    };
+    let format_error = || Error::new(ErrorKind::InvalidAudience, "Invalid claim format in token");
+    let single;
+    let audiences: &[Value] = match aud {
+        Value::String(_) => {
+            single = [aud.clone()];
+            &single
+        }
+        Value::Array(items) => items,
+        _ => return Err(format_error()),
+    };
+    if audiences.iter().any(|a| !a.is_string()) {
+        return Err(format_error());
+    }
+    let overlap = expected
+        .iter()
+        .any(|e| audiences.iter().any(|a| a.as_str() == Some(e.as_str())));
+    if overlap {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidAudience,
+            "Audience doesn't match",
+        ))
+    }
+}
+
+/// Python truthiness of a JSON value.
+pub(crate) fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+/// What Python's `int(value)` gives for a JSON value, as a float for
+/// comparisons with the clock: booleans are 0/1, floats are truncated,
+/// strings of decimal digits (with optional sign, surrounding whitespace and
+/// single underscores between digits) are parsed. `None` where Python raises.
+pub(crate) fn python_int(value: &Value) -> Option<f64> {
+    match value {
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Some(i as f64)
+            } else if let Some(u) = n.as_u64() {
+                Some(u as f64)
+            } else {
+                n.as_f64().filter(|f| f.is_finite()).map(f64::trunc)
+            }
+        }
+        Value::String(s) => parse_python_int_str(s),
+        _ => None,
+    }
+}
+
+fn parse_python_int_str(s: &str) -> Option<f64> {
+    let s = s.trim_matches(is_python_whitespace);
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut cleaned = String::with_capacity(digits.len());
+    let mut previous_underscore = true; // no leading underscore
+    for c in digits.chars() {
+        if c == '_' {
+            if previous_underscore {
+                return None;
+            }
+            previous_underscore = true;
+        } else if c.is_ascii_digit() {
+            cleaned.push(c);
+            previous_underscore = false;
+        } else {
+            return None;
+        }
+    }
+    if previous_underscore {
+        return None; // trailing underscore
+    }
+    let value: f64 = cleaned.parse().ok()?;
+    Some(if negative { -value } else { value })
+}
+
+/// Python's `str.isspace()` for the characters a header or JSON string can
+/// reasonably hold.
+pub(crate) fn is_python_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\n'
+            | '\x0b'
+            | '\x0c'
+            | '\r'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\x1f'
+            | '\u{85}'
+            | '\u{a0}'
+    ) || (c > '\u{ff}' && c.is_whitespace())
+}
+
+/// The unverified JOSE header of a token, with the same checks (and errors)
+/// as the reference's `get_unverified_jwt_headers`.
+pub(crate) fn unverified_header(token: &[u8]) -> Result<Map<String, Value>, Error> {
+    parse_unverified(token).map(|u| u.header)
+}
+
+/// Renders a JSON value the way Python's `str()` renders the decoded value:
+/// strings as-is, `None`, `True`/`False`, and `repr`-like lists and dicts.
+pub(crate) fn python_str(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(python_repr(other)),
+    }
+}
+
+fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => {
+            if n.is_f64() {
+                let f = n.as_f64().unwrap_or_default();
+                if f.fract() == 0.0 && f.abs() < 1e16 {
+                    format!("{f:.1}")
+                } else {
+                    f.to_string()
+                }
+            } else {
+                n.to_string()
+            }
+        }
+        Value::String(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(python_repr).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        python_repr(&Value::from(k.as_str())),
+                        python_repr(v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn msg(token: &str) -> String {
+        match parse_unverified(token.as_bytes()) {
+            Ok(_) => "ok".into(),
+            Err(e) => e.message().to_owned(),
+        }
+    }
+
+    fn b64(s: &str) -> String {
+        URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn segment_errors_follow_pyjwt() {
+        assert_eq!(msg("foobarbaz"), "Not enough segments");
+        assert_eq!(msg("a.b"), "Not enough segments");
+        assert_eq!(msg("aaaaa.bbbbb.ccccc"), "Invalid header padding");
+        assert_eq!(msg("a.b.c.d"), "Invalid header padding");
+        assert_eq!(
+            msg(".."),
+            "Invalid header string: Expecting value: line 1 column 1 (char 0)"
+        );
+        let header = b64(r#"{"alg":"HS256"}"#);
+        assert_eq!(
+            msg(&format!("{}.{}.", b64("[1]"), b64("{}"))),
+            "Invalid header string: must be a json object"
+        );
+        assert_eq!(msg(&format!("{header}.!!.")), "Invalid payload padding");
+        assert_eq!(
+            msg(&format!("{header}.{}.a", b64("{}"))),
+            "Invalid crypto padding"
+        );
+        assert_eq!(
+            msg(&format!("{header}.{}.", b64("[]"))),
+            "Invalid payload string: must be a json object"
+        );
+        assert_eq!(msg(&format!("{header}.{}.", b64("{}"))), "ok");
+        // Padding is accepted when it is correct.
+        assert_eq!(msg(&format!("{}=.{}.", b64("{}"), b64("{}"))), "ok");
+        assert_eq!(
+            msg(&format!("{header}=.{}.", b64("{}"))),
+            "Invalid header padding"
+        );
+        assert_eq!(
+            msg(&format!("{}===.{}.", b64("{}"), b64("{}"))),
+            "Invalid header padding"
+        );
+    }
+
+    #[test]
+    fn header_parameters_are_checked() {
+        let payload = b64("{}");
+        let with = |h: &str| msg(&format!("{}.{payload}.", b64(h)));
+        assert_eq!(
+            with(r#"{"kid":1}"#),
+            "Key ID header parameter must be a string"
+        );
+        assert_eq!(
+            with(r#"{"crit":["foo"],"foo":1}"#),
+            "Unsupported critical extension: foo"
+        );
+        assert_eq!(
+            with(r#"{"crit":[]}"#),
+            "Invalid 'crit' header: must be a non-empty list"
+        );
+        assert_eq!(
+            with(r#"{"crit":[1]}"#),
+            "Invalid 'crit' header: values must be strings"
+        );
+        assert_eq!(
+            msg(&format!("{}.{payload}.", b64(r#"{"b64":false}"#))),
+            "Payload segment must be empty when 'b64' is false."
+        );
+    }
+
+    fn rules() -> ClaimRules {
+        ClaimRules {
+            leeway: 0.0,
+            audience: None,
+            issuer: None,
+            verify_sub: true,
+            identity_claim: "sub".into(),
+        }
+    }
+
+    fn check(claims: Value, rules: &ClaimRules) -> String {
+        let Value::Object(mut map) = claims else {
+            return "not an object".into();
+        };
+        match validate_claims(&mut map, rules, 1000.0, None) {
+            Ok(Expiration::Valid) => "valid".into(),
+            Ok(Expiration::Expired) => "expired".into(),
+            Err(e) => e.message().to_owned(),
+        }
+    }
+
+    #[test]
+    fn claim_rules_in_reference_order() {
+        let r = rules();
+        assert_eq!(check(json!({"sub": "a"}), &r), "valid");
+        assert_eq!(check(json!({"sub": "a", "exp": 1000}), &r), "expired");
+        assert_eq!(check(json!({"sub": "a", "exp": 1001}), &r), "valid");
+        assert_eq!(check(json!({"sub": "a", "exp": "1001"}), &r), "valid");
+        assert_eq!(
+            check(json!({"sub": "a", "exp": "soon"}), &r),
+            "Expiration Time claim (exp) must be an integer."
+        );
+        assert_eq!(
+            check(json!({"sub": "a", "iat": 1001}), &r),
+            "The token is not yet valid (iat)"
+        );
+        assert_eq!(check(json!({"sub": "a", "nbf": 1000.9}), &r), "valid");
+        assert_eq!(
+            check(json!({"sub": "a", "nbf": [1]}), &r),
+            "Not Before claim (nbf) must be an integer."
+        );
+        assert_eq!(check(json!({"sub": 5}), &r), "Subject must be a string");
+        assert_eq!(
+            check(json!({"sub": "a", "jti": 5}), &r),
+            "JWT ID must be a string"
+        );
+        assert_eq!(check(json!({"foo": 1}), &r), "Missing claim: sub");
+        // Expired but also missing the identity claim: the claim error wins.
+        assert_eq!(check(json!({"exp": 1}), &r), "Missing claim: sub");
+        let no_sub_check = ClaimRules {
+            verify_sub: false,
+            ..rules()
+        };
+        assert_eq!(check(json!({"sub": {"id": 1}}), &no_sub_check), "valid");
+    }
+
+    #[test]
+    fn audience_and_issuer() {
+        let r = ClaimRules {
+            audience: Some(vec!["a".into(), "b".into()]),
+            issuer: Some(vec!["me".into()]),
+            ..rules()
+        };
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me", "aud": "b"}), &r),
+            "valid"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me", "aud": ["z", "a"]}), &r),
+            "valid"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "m", "aud": "a"}), &r),
+            "Invalid issuer"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "aud": "a"}), &r),
+            "Token is missing the \"iss\" claim"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": 1}), &r),
+            "Payload Issuer (iss) must be a string"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me"}), &r),
+            "Token is missing the \"aud\" claim"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me", "aud": []}), &r),
+            "Token is missing the \"aud\" claim"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me", "aud": 5}), &r),
+            "Invalid claim format in token"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me", "aud": ["a", 1]}), &r),
+            "Invalid claim format in token"
+        );
+        assert_eq!(
+            check(json!({"sub": "x", "iss": "me", "aud": "c"}), &r),
+            "Audience doesn't match"
+        );
+    }
+
+    #[test]
+    fn python_int_semantics() {
+        assert_eq!(python_int(&json!(true)), Some(1.0));
+        assert_eq!(python_int(&json!(1.9)), Some(1.0));
+        assert_eq!(python_int(&json!(-1.9)), Some(-1.0));
+        assert_eq!(python_int(&json!(" 1_000 ")), Some(1000.0));
+        assert_eq!(python_int(&json!("+7")), Some(7.0));
+        assert_eq!(python_int(&json!("1.5")), None);
+        assert_eq!(python_int(&json!("_1")), None);
+        assert_eq!(python_int(&json!("1__0")), None);
+        assert_eq!(python_int(&json!(null)), None);
+        assert_eq!(python_int(&json!({})), None);
+    }
+
+    #[test]
+    fn python_str_renders_like_python() {
+        assert_eq!(python_str(&json!("username")), "username");
+        assert_eq!(python_str(&json!(1)), "1");
+        assert_eq!(python_str(&json!(null)), "None");
+        assert_eq!(python_str(&json!({"a": [1, true]})), "{'a': [1, True]}");
+        assert_eq!(python_str(&json!(2.0)), "2.0");
+    }
+}

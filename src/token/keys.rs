@@ -1,0 +1,424 @@
+//! Key material: parsing PEM keys and secrets once, at build time, and the
+//! signing/verifying primitives built on `jsonwebtoken`'s crypto providers.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+
+use crate::config::{ConfigError, JwtConfig, Secret};
+
+/// Makes sure `jsonwebtoken` has a process-wide crypto provider.
+///
+/// `jsonwebtoken` picks one by itself only when exactly one of its backend
+/// features is enabled; with both enabled (feature unification in a larger
+/// build) it would panic at the first signature. We install our preferred
+/// backend in that case, so first use never panics.
+pub(crate) fn ensure_crypto_provider() -> Result<(), ConfigError> {
+    if CryptoProvider::try_get_default().is_some() {
+        return Ok(());
+    }
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        // Losing the race to another thread is fine: someone installed one.
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    }
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    {
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+    }
+    CryptoProvider::try_get_default()
+        .map(|_| ())
+        .ok_or(ConfigError::NoCryptoProvider)
+}
+
+/// Whether an algorithm uses a shared secret (HS*) rather than a key pair.
+pub(crate) fn is_symmetric(algorithm: Algorithm) -> bool {
+    algorithm.family() == AlgorithmFamily::Hmac
+}
+
+/// The reference's name of an algorithm (`HS256`, `EdDSA`, …).
+pub(crate) fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS384 => "HS384",
+        Algorithm::HS512 => "HS512",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        Algorithm::RS256 => "RS256",
+        Algorithm::RS384 => "RS384",
+        Algorithm::RS512 => "RS512",
+        Algorithm::PS256 => "PS256",
+        Algorithm::PS384 => "PS384",
+        Algorithm::PS512 => "PS512",
+        Algorithm::EdDSA => "EdDSA",
+        _ => "unknown",
+    }
+}
+
+/// Parses a token's `alg` header value into an algorithm this crate can
+/// verify. Names the reference knows but `jsonwebtoken` cannot verify
+/// (`ES512`, `ES256K`, …) return `None`.
+pub(crate) fn parse_algorithm(name: &str) -> Option<Algorithm> {
+    Some(match name {
+        "HS256" => Algorithm::HS256,
+        "HS384" => Algorithm::HS384,
+        "HS512" => Algorithm::HS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "PS256" => Algorithm::PS256,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "EdDSA" => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+/// Refuses to treat PEM or SSH key text as an HMAC secret (PyJWT does the
+/// same): such a configuration is the classic algorithm-confusion set-up.
+fn check_hmac_secret(option: &'static str, secret: &[u8]) -> Result<(), ConfigError> {
+    let looks_like_key = [
+        &b"-----BEGIN "[..],
+        b"ssh-rsa ",
+        b"ssh-ed25519 ",
+        b"ecdsa-sha2-",
+    ]
+    .iter()
+    .any(|marker| secret.windows(marker.len()).any(|w| w == *marker));
+    if looks_like_key {
+        return Err(ConfigError::InvalidKey {
+            option,
+            reason: "the value is a PEM or SSH key, which must not be used as an HMAC secret"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Builds the HMAC signing key from a secret.
+pub(crate) fn hmac_encoding_key(
+    option: &'static str,
+    secret: &Secret,
+) -> Result<EncodingKey, ConfigError> {
+    check_hmac_secret(option, secret.expose())?;
+    EncodingKey::from_secret(secret.expose()).map_err(|e| ConfigError::InvalidKey {
+        option,
+        reason: e.to_string(),
+    })
+}
+
+/// Builds the HMAC verifying key from a secret.
+pub(crate) fn hmac_decoding_key(
+    option: &'static str,
+    secret: &Secret,
+) -> Result<DecodingKey, ConfigError> {
+    check_hmac_secret(option, secret.expose())?;
+    DecodingKey::from_secret(secret.expose()).map_err(|e| ConfigError::InvalidKey {
+        option,
+        reason: e.to_string(),
+    })
+}
+
+/// Parses a PEM private key for an asymmetric algorithm. RSA keys may be
+/// PKCS#1 or PKCS#8; EC keys may be SEC1 (`BEGIN EC PRIVATE KEY`) or PKCS#8;
+/// Ed25519 keys PKCS#8.
+pub(crate) fn private_key(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKey, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidKey {
+        option: "JWT_PRIVATE_KEY",
+        reason,
+    };
+    let key = match algorithm.family() {
+        AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
+        AlgorithmFamily::Ec => match sec1_to_pkcs8(pem).map_err(invalid)? {
+            Some(der) => Ok(EncodingKey::from_ec_der(&der)),
+            None => EncodingKey::from_ec_pem(pem),
+        },
+        AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
+        AlgorithmFamily::Hmac => {
+            return Err(invalid(
+                "an HMAC algorithm does not use a private key".into(),
+            ));
+        }
+    };
+    let key = key.map_err(|e| {
+        invalid(format!(
+            "cannot parse the PEM key for {}: {e}",
+            algorithm_name(algorithm)
+        ))
+    })?;
+    // Parsing the PEM armour does not prove the key works for this algorithm
+    // (a P-384 key for ES256, a truncated RSA key): sign once to find out now
+    // rather than on the first login.
+    sign(algorithm, &key, b"jwt-extended key check").map_err(|e| {
+        invalid(format!(
+            "the key cannot sign with {}: {e}",
+            algorithm_name(algorithm)
+        ))
+    })?;
+    Ok(key)
+}
+
+/// Parses a PEM public key for an asymmetric algorithm (PKCS#1 `RSA PUBLIC
+/// KEY` or SubjectPublicKeyInfo `PUBLIC KEY`).
+pub(crate) fn public_key(algorithm: Algorithm, pem: &[u8]) -> Result<DecodingKey, ConfigError> {
+    let key = match algorithm.family() {
+        AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
+        AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
+        AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
+        AlgorithmFamily::Hmac => {
+            return Err(ConfigError::InvalidKey {
+                option: "JWT_PUBLIC_KEY",
+                reason: "an HMAC algorithm does not use a public key".into(),
+            });
+        }
+    };
+    key.map_err(|e| ConfigError::InvalidKey {
+        option: "JWT_PUBLIC_KEY",
+        reason: format!(
+            "cannot parse the PEM key for {}: {e}",
+            algorithm_name(algorithm)
+        ),
+    })
+}
+
+/// Checks that the public key verifies what the private key signs.
+pub(crate) fn check_pair(
+    algorithm: Algorithm,
+    private: &EncodingKey,
+    public: &DecodingKey,
+) -> Result<(), ConfigError> {
+    let message = b"jwt-extended key pair check";
+    let ok = sign(algorithm, private, message)
+        .and_then(|sig| verify(algorithm, public, message, &sig))
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::InvalidKey {
+            option: "JWT_PUBLIC_KEY",
+            reason: format!(
+                "the public key does not verify signatures made with JWT_PRIVATE_KEY ({})",
+                algorithm_name(algorithm)
+            ),
+        })
+    }
+}
+
+/// Signs `message` and returns the raw signature bytes.
+pub(crate) fn sign(
+    algorithm: Algorithm,
+    key: &EncodingKey,
+    message: &[u8],
+) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
+    let provider = CryptoProvider::try_get_default().ok_or_else(|| {
+        jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm)
+    })?;
+    let signer = (provider.signer_factory)(&algorithm, key)?;
+    signer
+        .try_sign(message)
+        .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
+}
+
+/// Verifies raw signature bytes over `message`. `Ok(false)` means the
+/// signature does not match; `Err` means the key does not suit the algorithm.
+pub(crate) fn verify(
+    algorithm: Algorithm,
+    key: &DecodingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, jsonwebtoken::errors::Error> {
+    let provider = CryptoProvider::try_get_default().ok_or_else(|| {
+        jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm)
+    })?;
+    let verifier = (provider.verifier_factory)(&algorithm, key)?;
+    Ok(verifier.verify(message, &signature.to_vec()).is_ok())
+}
+
+/// A verification key together with the algorithm family it belongs to.
+pub(crate) type SharedDecodingKey = Arc<DecodingKey>;
+
+/// If `pem` holds a SEC1 `EC PRIVATE KEY`, returns it re-wrapped as PKCS#8
+/// DER (which is what the crypto backends accept). `Ok(None)` for other PEM
+/// labels.
+fn sec1_to_pkcs8(pem: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    const BEGIN: &str = "-----BEGIN EC PRIVATE KEY-----";
+    const END: &str = "-----END EC PRIVATE KEY-----";
+    let text = std::str::from_utf8(pem).map_err(|_| "the PEM text is not UTF-8".to_owned())?;
+    let Some(start) = text.find(BEGIN) else {
+        return Ok(None);
+    };
+    let body_start = start + BEGIN.len();
+    let body_len = text[body_start..]
+        .find(END)
+        .ok_or_else(|| "unterminated EC PRIVATE KEY block".to_owned())?;
+    let body: String = text[body_start..body_start + body_len]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let sec1 = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| format!("invalid base64 in EC PRIVATE KEY: {e}"))?;
+    let curve_oid: &[u8] = match sec1_private_scalar_len(&sec1) {
+        Some(32) => &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07], // P-256
+        Some(48) => &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22],                   // P-384
+        _ => return Err("unsupported or malformed SEC1 EC key (P-256 and P-384 only)".into()),
+    };
+    let ec_public_key_oid: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    let mut algorithm_id = Vec::new();
+    algorithm_id.extend_from_slice(ec_public_key_oid);
+    algorithm_id.extend_from_slice(curve_oid);
+    let mut body = vec![0x02, 0x01, 0x00]; // version 0
+    body.extend(der_tlv(0x30, &algorithm_id));
+    body.extend(der_tlv(0x04, &sec1));
+    Ok(Some(der_tlv(0x30, &body)))
+}
+
+/// Reads the length of the private-key OCTET STRING inside a SEC1
+/// `ECPrivateKey ::= SEQUENCE { version INTEGER, privateKey OCTET STRING, ... }`.
+fn sec1_private_scalar_len(der: &[u8]) -> Option<usize> {
+    let (tag, content, _) = der_read(der)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, _, rest) = der_read(content)?;
+    if tag != 0x02 {
+        return None;
+    }
+    let (tag, key, _) = der_read(rest)?;
+    (tag == 0x04).then_some(key.len())
+}
+
+/// Splits one DER TLV off the front of `input`: `(tag, content, rest)`.
+fn der_read(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (bytes, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+    };
+    let (content, tail) = rest.split_at_checked(len)?;
+    Some((tag, content, tail))
+}
+
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The keys the default key loaders use, resolved from the configuration.
+#[derive(Clone)]
+pub(crate) struct ConfiguredKeys {
+    pub(crate) encoding: Option<Arc<EncodingKey>>,
+    pub(crate) decoding: Option<SharedDecodingKey>,
+}
+
+impl std::fmt::Debug for ConfiguredKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfiguredKeys")
+            .field("encoding", &self.encoding.as_ref().map(|_| "[redacted]"))
+            .field("decoding", &self.decoding.is_some())
+            .finish()
+    }
+}
+
+impl ConfiguredKeys {
+    /// Resolves the configured keys. `need_encoding`/`need_decoding` say
+    /// whether the default loaders will be used (a custom key loader makes
+    /// the corresponding configured key optional).
+    pub(crate) fn from_config(
+        config: &JwtConfig,
+        need_encoding: bool,
+        need_decoding: bool,
+    ) -> Result<Self, ConfigError> {
+        let algorithm = config.algorithm();
+        let name = algorithm_name(algorithm).to_owned();
+        if is_symmetric(algorithm) {
+            let secret = config.secret_key();
+            if (need_encoding || need_decoding) && secret.is_none() {
+                return Err(ConfigError::MissingSecret(name));
+            }
+            let encoding = match secret {
+                Some(s) => Some(Arc::new(hmac_encoding_key("JWT_SECRET_KEY", s)?)),
+                None => None,
+            };
+            let decoding = match secret {
+                Some(s) => Some(Arc::new(hmac_decoding_key("JWT_SECRET_KEY", s)?)),
+                None => None,
+            };
+            return Ok(Self { encoding, decoding });
+        }
+        let encoding = match config.private_key() {
+            Some(pem) => Some(Arc::new(private_key(algorithm, pem.expose())?)),
+            None if need_encoding => return Err(ConfigError::MissingPrivateKey(name)),
+            None => None,
+        };
+        let decoding = match config.public_key() {
+            Some(pem) => Some(Arc::new(public_key(algorithm, pem.as_bytes())?)),
+            None if need_decoding => return Err(ConfigError::MissingPublicKey(name)),
+            None => None,
+        };
+        if let (Some(private), Some(public)) = (&encoding, &decoding) {
+            check_pair(algorithm, private, public)?;
+        }
+        Ok(Self { encoding, decoding })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_is_not_an_hmac_secret() {
+        let err = hmac_decoding_key(
+            "JWT_SECRET_KEY",
+            &Secret::from("-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----"),
+        )
+        .unwrap_err();
+        assert_eq!(err.option(), "JWT_SECRET_KEY");
+    }
+
+    #[test]
+    fn der_lengths_round_trip() {
+        let long = vec![7u8; 300];
+        let tlv = der_tlv(0x04, &long);
+        let (tag, content, rest) = der_read(&tlv).unwrap_or((0, &[], &[]));
+        assert_eq!((tag, content.len(), rest.len()), (0x04, 300, 0));
+    }
+
+    #[test]
+    fn der_reader_never_panics_on_garbage() {
+        for input in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x85, 1, 2, 3, 4, 5],
+            &[0x30, 0x82, 0xff],
+        ] {
+            let _ = der_read(input);
+            let _ = sec1_private_scalar_len(input);
+        }
+    }
+}

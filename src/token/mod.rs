@@ -1,0 +1,205 @@
+//! Tokens: creating them, decoding them, and the verified result.
+//!
+//! - [`TokenBuilder`] creates access and refresh tokens with the reference's
+//!   claim layout (`fresh`, `iat`, `jti`, `type`, identity, `nbf`, `csrf`,
+//!   `aud`, `iss`, `exp`, then additional claims).
+//! - [`DecodedToken`] is a token whose signature and claims were verified.
+//! - [`Identity`] turns your user type into the identity claim.
+
+mod create;
+pub(crate) mod decode;
+mod identity;
+pub(crate) mod json;
+pub(crate) mod keys;
+pub(crate) mod pyjson;
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use create::TokenBuilder;
+pub use identity::{Identity, IdentityClaim};
+
+use crate::error::{Error, ErrorKind};
+
+/// The two kinds of token (the `type` claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenType {
+    /// `"type": "access"`: used on protected routes.
+    Access,
+    /// `"type": "refresh"`: only accepted where a refresh token is required.
+    Refresh,
+}
+
+impl TokenType {
+    /// `"access"` or `"refresh"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// A token whose signature and claims have been verified.
+///
+/// The claims include the reference's defaults (`type` = `"access"`,
+/// `fresh` = `false`, `jti` = `null` when absent). Cloning is cheap.
+///
+/// ```
+/// # use jwt_extended::{JwtManager, JwtConfig};
+/// # let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let token = jwt.create_access_token("alice")?;
+/// let decoded = jwt.decode_token(&token).await?;
+/// assert_eq!(decoded.identity(), "alice");
+/// assert_eq!(decoded.token_type(), Some("access"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # ; tokio_test_block();
+/// # fn tokio_test_block() {}
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodedToken {
+    inner: Arc<DecodedInner>,
+}
+
+#[derive(Debug, PartialEq)]
+struct DecodedInner {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    identity_claim: Arc<str>,
+}
+
+impl DecodedToken {
+    pub(crate) fn new(
+        header: Map<String, Value>,
+        claims: Map<String, Value>,
+        identity_claim: Arc<str>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(DecodedInner {
+                header,
+                claims,
+                identity_claim,
+            }),
+        }
+    }
+
+    /// The JOSE header (`alg`, `typ`, `kid`, and any additional headers).
+    #[must_use]
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.inner.header
+    }
+
+    /// Every claim of the payload, with the reference's defaults filled in
+    /// (what `get_jwt()` returns in Flask).
+    #[must_use]
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.inner.claims
+    }
+
+    /// One claim by name.
+    #[must_use]
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.inner.claims.get(name)
+    }
+
+    /// The claims deserialised into your own type.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::InvalidClaim`] error if the claims do not fit `T`.
+    pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        T::deserialize(&Value::Object(self.inner.claims.clone()))
+            .map_err(|e| Error::new(ErrorKind::InvalidClaim, format!("Invalid claims: {e}")))
+    }
+
+    /// The identity (the value of `JWT_IDENTITY_CLAIM`, `sub` by default):
+    /// what `get_jwt_identity()` returns in Flask.
+    #[must_use]
+    pub fn identity(&self) -> &Value {
+        self.inner
+            .claims
+            .get(&*self.inner.identity_claim)
+            .unwrap_or(&Value::Null)
+    }
+
+    /// The identity as a string, when it is one.
+    #[must_use]
+    pub fn identity_str(&self) -> Option<&str> {
+        self.identity().as_str()
+    }
+
+    /// The `jti` claim (a UUID for tokens made by this library or the
+    /// reference), if it is a string.
+    #[must_use]
+    pub fn jti(&self) -> Option<&str> {
+        self.claim("jti").and_then(Value::as_str)
+    }
+
+    /// The `type` claim, if it is a string (`"access"`, `"refresh"`, or a
+    /// custom type).
+    #[must_use]
+    pub fn token_type(&self) -> Option<&str> {
+        self.claim("type").and_then(Value::as_str)
+    }
+
+    /// Whether this is a refresh token (`type == "refresh"`).
+    #[must_use]
+    pub fn is_refresh(&self) -> bool {
+        self.token_type() == Some("refresh")
+    }
+
+    /// The `exp` claim as Unix seconds, if present and numeric.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<i64> {
+        self.claim("exp")
+            .and_then(decode::python_int)
+            .map(|f| f as i64)
+    }
+
+    /// The `csrf` claim, if present.
+    #[must_use]
+    pub fn csrf(&self) -> Option<&str> {
+        self.claim("csrf").and_then(Value::as_str)
+    }
+
+    /// Whether the token counts as fresh now: `fresh` is `true`, or a
+    /// timestamp not yet passed. Any other value is not fresh.
+    #[must_use]
+    pub fn is_fresh(&self) -> bool {
+        self.is_fresh_at(now_f64())
+    }
+
+    pub(crate) fn is_fresh_at(&self, now: f64) -> bool {
+        match self.claim("fresh") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) => n.as_f64().is_some_and(|ts| ts >= now),
+            _ => false,
+        }
+    }
+
+    /// The name of the identity claim this token was decoded with.
+    #[must_use]
+    pub fn identity_claim_name(&self) -> &str {
+        &self.inner.identity_claim
+    }
+}
+
+/// The current time as a float Unix timestamp (microsecond precision, like
+/// Python's `datetime.now(timezone.utc).timestamp()`).
+pub(crate) fn now_f64() -> f64 {
+    let (secs, micros) = now_parts();
+    (secs as f64 * 1e6 + f64::from(micros)) / 1e6
+}
+
+/// The current time as whole seconds plus microseconds.
+pub(crate) fn now_parts() -> (i64, u32) {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => (
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            d.subsec_micros(),
+        ),
+        Err(_) => (0, 0),
+    }
+}
