@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The project's one test command (what CI runs):
+#   - installs what is missing (Redis, PostgreSQL, Chromium, wrk, the Python reference),
+#   - starts throwaway Redis and PostgreSQL servers on free ports,
+#   - runs fmt, clippy, every test (unit, integration, stores, browser, doc tests),
+#     the docs build, the benchmark build, and the example-by-example comparison
+#     with the Python reference (interop/run_all.sh),
+#   - stops the servers.
+# Options: --quick skips the release build, the interop comparison and the browser test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing missing system and Python dependencies"
+scripts/install-deps.sh
+
+step "starting Redis and PostgreSQL"
+eval "$(scripts/services.sh start)"
+trap 'scripts/services.sh stop "$JWT_EXT_SERVICES_DIR"' EXIT
+echo "REDIS_URL=$REDIS_URL DATABASE_URL=$DATABASE_URL"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, all features, warnings denied)"
+cargo clippy --all-targets --all-features -- -D warnings
+
+if [ "$quick" = 0 ]; then
+  step "release build of the examples (for the browser test and the interop comparison)"
+  cargo build --release --examples
+  export JWT_EXT_EXAMPLES_DIR="$PWD/target/release/examples"
+fi
+
+step "cargo test (all features, against the real servers)"
+if [ "$quick" = 1 ]; then
+  cargo test --all-features -- --skip browser
+else
+  cargo test --all-features
+fi
+
+step "core without axum, pure-Rust crypto backend"
+cargo test --no-default-features --features rust-crypto --lib
+
+step "docs (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features redis,sqlite,postgres
+
+step "benchmarks build"
+cargo bench --no-run
+
+if [ "$quick" = 0 ]; then
+  step "examples against the Python reference, request by request"
+  interop/run_all.sh "$JWT_EXT_EXAMPLES_DIR"
+fi
+
+step "all checks passed"
