@@ -1089,10 +1089,10 @@ fn parse_list(option: &'static str, value: &str) -> Result<Vec<String>, ConfigEr
             ConfigError::invalid(option, format!("expected a JSON list of strings: {e}"))
         });
     }
-    if trimmed.starts_with('"') {
-        if let Ok(single) = serde_json::from_str::<String>(trimmed) {
-            return Ok(vec![single]);
-        }
+    if trimmed.starts_with('"')
+        && let Ok(single) = serde_json::from_str::<String>(trimmed)
+    {
+        return Ok(vec![single]);
     }
     Ok(trimmed
         .split(',')

@@ -26,7 +26,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn is_csrf_method(method: &str, csrf_methods: &[String]) -> bool {
     if method.bytes().any(|b| b.is_ascii_lowercase()) {
         let upper = method.to_ascii_uppercase();
-        csrf_methods.iter().any(|m| *m == upper)
+        csrf_methods.contains(&upper)
     } else {
         csrf_methods.iter().any(|m| m == method)
     }

@@ -718,13 +718,13 @@ impl JwtManager {
                 "Token has been revoked",
             )));
         }
-        if let Some(verifier) = &self.inner.hooks.verifier {
-            if !verifier.verify(token).await {
-                return Err(with_parts(Error::new(
-                    ErrorKind::ClaimsVerificationFailed,
-                    "User claims verification failed",
-                )));
-            }
+        if let Some(verifier) = &self.inner.hooks.verifier
+            && !verifier.verify(token).await
+        {
+            return Err(with_parts(Error::new(
+                ErrorKind::ClaimsVerificationFailed,
+                "User claims verification failed",
+            )));
         }
         Ok(())
     }

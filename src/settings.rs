@@ -131,25 +131,23 @@ impl Settings {
                 });
             }
         }
-        if let Some(aud) = config.decode_audience() {
-            if aud.is_empty() {
-                return Err(ConfigError::InvalidValue {
-                    option: "JWT_DECODE_AUDIENCE",
-                    reason:
-                        "an empty list would reject every token; leave it unset to skip the check"
-                            .into(),
-                });
-            }
+        if let Some(aud) = config.decode_audience()
+            && aud.is_empty()
+        {
+            return Err(ConfigError::InvalidValue {
+                option: "JWT_DECODE_AUDIENCE",
+                reason: "an empty list would reject every token; leave it unset to skip the check"
+                    .into(),
+            });
         }
-        if let Some(iss) = config.decode_issuer() {
-            if iss.is_empty() {
-                return Err(ConfigError::InvalidValue {
-                    option: "JWT_DECODE_ISSUER",
-                    reason:
-                        "an empty list would reject every token; leave it unset to skip the check"
-                            .into(),
-                });
-            }
+        if let Some(iss) = config.decode_issuer()
+            && iss.is_empty()
+        {
+            return Err(ConfigError::InvalidValue {
+                option: "JWT_DECODE_ISSUER",
+                reason: "an empty list would reject every token; leave it unset to skip the check"
+                    .into(),
+            });
         }
         if !config.decode_leeway().as_secs_f64().is_finite() {
             return Err(ConfigError::InvalidValue {

@@ -99,7 +99,7 @@ fn decode_segment(segment: &[u8], name: &'static str) -> Result<Vec<u8>, Error> 
             return Err(message());
         }
     }
-    if padding > 0 && segment.len() % 4 != 0 {
+    if padding > 0 && !segment.len().is_multiple_of(4) {
         return Err(message());
     }
     if stripped.len() % 4 == 1 {
@@ -132,10 +132,10 @@ fn parse_object(bytes: &[u8], name: &'static str) -> Result<Map<String, Value>, 
 
 /// `kid` must be a string; `crit` must list only extensions we understand.
 fn check_header_parameters(header: &Map<String, Value>) -> Result<(), Error> {
-    if let Some(kid) = header.get("kid") {
-        if !kid.is_string() {
-            return Err(Error::malformed("Key ID header parameter must be a string"));
-        }
+    if let Some(kid) = header.get("kid")
+        && !kid.is_string()
+    {
+        return Err(Error::malformed("Key ID header parameter must be a string"));
     }
     if let Some(crit) = header.get("crit") {
         let items = match crit {
@@ -293,23 +293,22 @@ pub(crate) fn validate_claims(
     if let Some(expected) = &rules.audience {
         check_audience(claims.get("aud"), expected)?;
     }
-    if rules.verify_sub {
-        if let Some(sub) = claims.get("sub") {
-            if !sub.is_string() {
-                return Err(Error::new(
-                    ErrorKind::InvalidClaim,
-                    "Subject must be a string",
-                ));
-            }
-        }
+    if rules.verify_sub
+        && let Some(sub) = claims.get("sub")
+        && !sub.is_string()
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidClaim,
+            "Subject must be a string",
+        ));
     }
-    if let Some(jti) = claims.get("jti") {
-        if !jti.is_string() {
-            return Err(Error::new(
-                ErrorKind::InvalidClaim,
-                "JWT ID must be a string",
-            ));
-        }
+    if let Some(jti) = claims.get("jti")
+        && !jti.is_string()
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidClaim,
+            "JWT ID must be a string",
+        ));
     }
 
     if !claims.contains_key(&rules.identity_claim) {
