@@ -372,7 +372,7 @@ where
 /// #[derive(Clone)]
 /// struct User { name: String }
 ///
-/// async fn who_am_i(CurrentUser(user): CurrentUser<User>) -> String {
+/// async fn who_am_i(CurrentUser(user, _): CurrentUser<User>) -> String {
 ///     user.name
 /// }
 ///

@@ -49,15 +49,17 @@ impl TokenType {
 /// `fresh` = `false`, `jti` = `null` when absent). Cloning is cheap.
 ///
 /// ```
-/// # use jwt_extended::{JwtManager, JwtConfig};
-/// # let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use jwt_extended::{JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
 /// let token = jwt.create_access_token("alice")?;
 /// let decoded = jwt.decode_token(&token).await?;
 /// assert_eq!(decoded.identity(), "alice");
 /// assert_eq!(decoded.token_type(), Some("access"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # ; tokio_test_block();
-/// # fn tokio_test_block() {}
+/// assert!(!decoded.is_fresh());
+/// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodedToken {
