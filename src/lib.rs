@@ -100,3 +100,8 @@ pub use token::{DecodedToken, TokenType};
 /// The `jsonwebtoken` crate, for its key types (`EncodingKey`,
 /// `DecodingKey`) used by the key loaders.
 pub use jsonwebtoken;
+
+/// The README's code blocks are compiled as doc tests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
