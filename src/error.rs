@@ -79,6 +79,11 @@ pub enum ErrorKind {
     /// The application is wired incorrectly (for example an extractor that
     /// needs a layer which was not added). 500, with a message naming the fix.
     Misconfigured,
+    /// One of the application's own loaders (user lookup, decode key, …)
+    /// failed, for example because its database is down. Not in the
+    /// reference, whose loaders can only raise. 500 by default; answer 503
+    /// instead with `error_kind_response` if that suits the cause better.
+    LoaderFailed,
 }
 
 impl ErrorKind {
@@ -107,7 +112,7 @@ impl ErrorKind {
             Self::ClaimsVerificationFailed => 400,
             Self::BodyTooLarge => 413,
             Self::BlocklistUnavailable => 503,
-            Self::Encode | Self::Misconfigured => 500,
+            Self::Encode | Self::Misconfigured | Self::LoaderFailed => 500,
         }
     }
 
@@ -135,7 +140,9 @@ impl ErrorKind {
             | Self::InvalidAudience
             | Self::InvalidIssuer
             | Self::WrongTokenType => ErrorCategory::InvalidToken,
-            Self::BodyTooLarge | Self::Encode | Self::Misconfigured => ErrorCategory::Internal,
+            Self::BodyTooLarge | Self::Encode | Self::Misconfigured | Self::LoaderFailed => {
+                ErrorCategory::Internal
+            }
         }
     }
 }
