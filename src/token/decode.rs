@@ -448,8 +448,8 @@ fn parse_python_int_str(s: &str) -> Option<f64> {
                 return None;
             }
             previous_underscore = true;
-        } else if c.is_ascii_digit() {
-            cleaned.push(c);
+        } else if let Some(digit) = python_decimal_digit(c) {
+            cleaned.push(char::from(b'0' + digit));
             previous_underscore = false;
         } else {
             return None;
@@ -460,6 +460,26 @@ fn parse_python_int_str(s: &str) -> Option<f64> {
     }
     let value: f64 = cleaned.parse().ok()?;
     Some(if negative { -value } else { value })
+}
+
+/// The value of a Unicode decimal digit (category `Nd`), which Python's
+/// `int()` accepts in any script: `int("\u{665}")` is 5. Every `Nd` block is
+/// ten consecutive code points starting at a zero; these are the zeros of
+/// Unicode 14.0 (CPython 3.11).
+fn python_decimal_digit(c: char) -> Option<u8> {
+    const ZEROS: [u32; 66] = [
+        0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+        0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
+        0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0,
+        0xff10, 0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0,
+        0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0,
+        0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+    ];
+    let code = u32::from(c);
+    // The last zero not above `code`; the digit is the distance to it.
+    let index = ZEROS.partition_point(|zero| *zero <= code).checked_sub(1)?;
+    let offset = code - ZEROS.get(index)?;
+    u8::try_from(offset).ok().filter(|d| *d < 10)
 }
 
 /// Python's `str.isspace()` for the characters a header or JSON string can
@@ -748,6 +768,10 @@ mod tests {
         assert_eq!(python_int(&json!(-1.9)), Some(-1.0));
         assert_eq!(python_int(&json!(" 1_000 ")), Some(1000.0));
         assert_eq!(python_int(&json!("+7")), Some(7.0));
+        // Decimal digits of any script, as Python's int() reads them.
+        assert_eq!(python_int(&json!("\u{665}")), Some(5.0));
+        assert_eq!(python_int(&json!("1\u{ff15}")), Some(15.0));
+        assert_eq!(python_int(&json!("\u{b2}")), None); // superscript two is not Nd
         assert_eq!(python_int(&json!("1.5")), None);
         assert_eq!(python_int(&json!("_1")), None);
         assert_eq!(python_int(&json!("1__0")), None);
