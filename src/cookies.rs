@@ -107,12 +107,13 @@ impl fmt::Display for SetCookie {
     }
 }
 
-/// Werkzeug quotes values outside RFC 6265's cookie-octet set (JWTs and
-/// UUIDs never need it).
+/// Werkzeug quotes values with characters outside its no-quote set
+/// (`\w` and ``!#$%&'()*+-./:<=>?@[]^`{|}~``) and slash-escapes the bytes
+/// browsers would mangle. JWTs and UUIDs never need it.
 fn quote_value(value: &str) -> String {
     let plain = value
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'*+-.^`|~:".contains(&b));
+        .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'()*+-./:<=>?@[]^`{|}~".contains(&b));
     if plain {
         return value.to_owned();
     }
@@ -296,6 +297,29 @@ impl JwtManager {
         Ok(set(config, names, token, csrf.as_deref(), options))
     }
 
+    /// The access cookies for a token this manager has just created: its
+    /// CSRF value is read from the payload without verifying the signature
+    /// again (used by the implicit-refresh layer).
+    pub(crate) fn cookies_for_new_access_token(&self, token: &str) -> Result<CookieSet, Error> {
+        let config = self.config();
+        let csrf = if config.cookie_csrf_protect() && config.csrf_in_cookies() {
+            let unverified = crate::token::decode::parse_unverified(token.as_bytes())?;
+            match unverified.claims.get("csrf").and_then(|c| c.as_str()) {
+                Some(csrf) => Some(csrf.to_owned()),
+                None => return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf")),
+            }
+        } else {
+            None
+        };
+        Ok(set(
+            config,
+            access_names(config),
+            token,
+            csrf.as_deref(),
+            &CookieOptions::default(),
+        ))
+    }
+
     /// The cookies for an access token (`set_access_cookies`): the JWT in an
     /// `HttpOnly` cookie and, with CSRF protection and `JWT_CSRF_IN_COOKIES`,
     /// its CSRF value in a script-readable cookie.
@@ -446,6 +470,8 @@ mod tests {
     #[test]
     fn quoting() {
         assert_eq!(quote_value("a b;"), "\"a b\\073\"");
+        assert_eq!(quote_value("a=b/c(d)"), "a=b/c(d)");
+        assert_eq!(quote_value("x\u{1a}\u{19}"), "\"x\u{1a}\\031\"");
         assert_eq!(quote_path("/a b"), "/a%20b");
     }
 }

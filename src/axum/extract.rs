@@ -9,6 +9,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::layer::BufferedBody;
+use super::refresh::RefreshProbe;
 use super::rejection::JwtRejection;
 use crate::config::TokenLocation;
 use crate::error::Error;
@@ -198,6 +199,9 @@ impl VerifiedCache {
         options: VerifyOptions,
         verified: Option<Verified>,
     ) {
+        if let (Some(probe), Some(verified)) = (parts.get::<RefreshProbe>(), verified.as_ref()) {
+            probe.record(verified);
+        }
         let cache = parts.get_or_insert_default::<VerifiedCache>();
         cache.0.retain(|(o, _)| *o != options);
         cache.0.push((options, verified));
