@@ -1,22 +1,26 @@
 //! Extension points: the Rust form of `JWTManager`'s loaders.
 //!
-//! | Reference loader | Here |
-//! |---|---|
-//! | `user_identity_loader` | implement [`Identity`](crate::token::Identity) for your type |
-//! | `additional_claims_loader` | [`JwtManagerBuilder::additional_claims_loader`](crate::JwtManagerBuilder::additional_claims_loader) |
-//! | `additional_headers_loader` | [`JwtManagerBuilder::additional_headers_loader`](crate::JwtManagerBuilder::additional_headers_loader) |
-//! | `encode_key_loader` | [`JwtManagerBuilder::encode_key_loader`](crate::JwtManagerBuilder::encode_key_loader) returning a [`SigningKey`] |
-//! | `decode_key_loader` | [`DecodeKeyLoader`] (async) |
-//! | `token_in_blocklist_loader` | [`Blocklist`](crate::blocklist::Blocklist) (async) |
-//! | `token_verification_loader` | [`TokenVerifier`] (async) |
-//! | `user_lookup_loader` | [`UserLoader`] (async), read with `CurrentUser<U>` |
-//! | `*_token_loader` responses | `jwt_extended::axum::ErrorResponses` |
+//! | Reference loader | Here | Async |
+//! |---|---|---|
+//! | `user_identity_loader` | implement [`Identity`](crate::token::Identity) for your type | no |
+//! | `additional_claims_loader` | [`JwtManagerBuilder::additional_claims_loader`](crate::JwtManagerBuilder::additional_claims_loader) | no |
+//! | `additional_headers_loader` | [`JwtManagerBuilder::additional_headers_loader`](crate::JwtManagerBuilder::additional_headers_loader) | no |
+//! | `encode_key_loader` | [`JwtManagerBuilder::encode_key_loader`](crate::JwtManagerBuilder::encode_key_loader) returning a [`SigningKey`] | no |
+//! | `decode_key_loader` | [`DecodeKeyLoader`] | yes |
+//! | `token_in_blocklist_loader` | [`Blocklist`](crate::blocklist::Blocklist), or [`JwtManagerBuilder::token_in_blocklist_loader`](crate::JwtManagerBuilder::token_in_blocklist_loader) for a closure | yes |
+//! | `token_verification_loader` | [`TokenVerifier`] | yes |
+//! | `user_lookup_loader` | [`UserLoader`], read with `CurrentUser<U>` | yes |
+//! | `expired_token_loader`, `invalid_token_loader`, … | the `*_loader` response methods of the builder (feature `axum`) | no |
 //!
-//! Async hooks are traits with `async fn`-style methods, implemented for
-//! closures returning futures, so both forms work:
+//! The hooks that run during a request (key lookup, revocation, custom
+//! verification, user lookup) are async, so they can query a database or an
+//! HTTP service. They are traits with `async fn`-style methods, implemented
+//! for closures returning futures, so both forms work. A closure gets the
+//! token by reference and returns a future that must own what it uses: copy
+//! what you need out of the token first, then `async move`:
 //!
 //! ```
-//! use jwt_extended::{JwtManager, JwtConfig, DecodedToken};
+//! use jwt_extended::{DecodedToken, JwtConfig, JwtManager};
 //!
 //! let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
 //!     .token_verification_loader(|token: &DecodedToken| {
@@ -26,6 +30,20 @@
 //!     .build()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The hooks that run when a token is *created* (claims, headers, signing
+//! key) are plain closures: creation is synchronous. They receive the value
+//! of the identity claim (what [`Identity`](crate::token::Identity) made of
+//! the object you passed), not the object itself. Data that needs I/O or the
+//! whole user object goes in per call, where both are at hand:
+//! `jwt.access_token(&user).additional_claims(...)`.
+//!
+//! Each registration replaces the previous one of its kind, as in the
+//! reference. Errors a hook returns reach the client through the same
+//! rendering as every other error; use
+//! [`ErrorKind::LoaderFailed`](crate::ErrorKind::LoaderFailed) for a
+//! hook's own failures (a database that is down), not a kind that blames the
+//! token.
 
 use std::any::Any;
 use std::fmt;
@@ -42,8 +60,21 @@ use crate::token::DecodedToken;
 /// A boxed, sendable future (what the object-safe forms of the hooks return).
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A key to sign one token with, optionally naming itself in the `kid`
-/// header (useful for key rotation: verifiers pick the key by `kid`).
+/// The key to sign one token with (what an
+/// [`encode_key_loader`](crate::JwtManagerBuilder::encode_key_loader)
+/// returns), optionally naming itself in the `kid` header so that verifiers
+/// can pick the matching key when keys rotate.
+///
+/// Its `Debug` output never shows the key.
+///
+/// ```
+/// use jwt_extended::hooks::SigningKey;
+///
+/// let key = SigningKey::from_secret("2024-secret")?.with_kid("2024");
+/// assert_eq!(key.kid(), Some("2024"));
+/// assert!(!format!("{key:?}").contains("2024-secret"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SigningKey {
     key: Arc<EncodingKey>,
@@ -51,7 +82,17 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// Wraps a `jsonwebtoken` encoding key.
+    /// Wraps a `jsonwebtoken` encoding key (any algorithm family; the
+    /// algorithm is still the configured one, or the `alg` of the additional
+    /// headers).
+    ///
+    /// ```
+    /// use jwt_extended::{hooks::SigningKey, jsonwebtoken::EncodingKey};
+    ///
+    /// let key = SigningKey::new(EncodingKey::from_secret(b"tenant-a-secret")?);
+    /// assert_eq!(key.kid(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn new(key: impl Into<Arc<EncodingKey>>) -> Self {
         Self {
@@ -60,7 +101,15 @@ impl SigningKey {
         }
     }
 
-    /// An HMAC key from a secret.
+    /// An HMAC key (HS256/384/512) from a secret, with the same checks as a
+    /// configured `JWT_SECRET_KEY`.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// assert!(SigningKey::from_secret("tenant-a-secret").is_ok());
+    /// assert!(SigningKey::from_secret("").is_err());
+    /// ```
     ///
     /// # Errors
     /// If the secret is empty or is a PEM/SSH key.
@@ -69,8 +118,16 @@ impl SigningKey {
         crate::token::keys::hmac_encoding_key("encode_key_loader", &secret).map(Self::new)
     }
 
-    /// Writes `kid` into the header of tokens signed with this key (a
-    /// `kid` in the additional headers still wins).
+    /// Writes `kid` into the header of the tokens signed with this key. A
+    /// `kid` in the additional headers (loader or per call) still wins.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// let key = SigningKey::from_secret("secret")?.with_kid("k2");
+    /// assert_eq!(key.kid(), Some("k2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
@@ -78,12 +135,27 @@ impl SigningKey {
     }
 
     /// The key.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// let key = SigningKey::from_secret("secret")?;
+    /// let _: &jwt_extended::jsonwebtoken::EncodingKey = key.key();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn key(&self) -> &EncodingKey {
         &self.key
     }
 
-    /// The key id, if any.
+    /// The key id written into the header, if any.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// assert_eq!(SigningKey::from_secret("secret")?.kid(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
@@ -100,27 +172,37 @@ impl fmt::Debug for SigningKey {
 }
 
 /// Chooses the verification key for one token from its unverified header and
-/// claims (the reference's `decode_key_loader`), e.g. a secret per tenant or
-/// a public key by `kid`. Called exactly once per decode, before the
-/// signature is checked: never trust what it reads beyond picking a key.
+/// claims: the reference's `decode_key_loader`. Typical uses are a secret per
+/// tenant, a public key picked by `kid` while keys rotate, or keys fetched
+/// from a key service (it is async for that).
+///
+/// Called exactly once per decode (requests, [`JwtManager::decode_token`],
+/// the cookie helpers), *before* the signature is checked: what it reads is
+/// untrusted and must only pick a key. Returning an error refuses the token
+/// with that error; for an unknown key id, an
+/// [`ErrorKind::InvalidSignature`](crate::ErrorKind::InvalidSignature) error
+/// answers like a wrong key would (422 `Signature verification failed`).
+/// Registering one makes the configured secret or public key optional.
 ///
 /// Implemented for closures `Fn(&Map, &Map) -> impl Future<Output =
-/// Result<Arc<DecodingKey>, Error>>`.
+/// Result<Arc<DecodingKey>, Error>>` (header first, then claims).
+///
+/// A secret per tenant, chosen by a claim:
 ///
 /// ```
 /// use std::{collections::HashMap, sync::Arc};
-/// use jsonwebtoken::DecodingKey;
+/// use jwt_extended::jsonwebtoken::DecodingKey;
 /// use jwt_extended::{Error, ErrorKind, JwtConfig, JwtManager};
+/// use serde_json::{Map, Value};
 ///
 /// let tenants: Arc<HashMap<String, Arc<DecodingKey>>> = Arc::new(HashMap::from([
 ///     ("acme".to_owned(), Arc::new(DecodingKey::from_secret(b"acme-secret")?)),
 /// ]));
 /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("default"))
-///     .decode_key_loader(move |_header: &serde_json::Map<String, serde_json::Value>,
-///                              claims: &serde_json::Map<String, serde_json::Value>| {
+///     .decode_key_loader(move |_header: &Map<String, Value>, claims: &Map<String, Value>| {
 ///         let key = claims
 ///             .get("tenant")
-///             .and_then(|t| t.as_str())
+///             .and_then(Value::as_str)
 ///             .and_then(|t| tenants.get(t).cloned());
 ///         async move {
 ///             key.ok_or_else(|| Error::new(ErrorKind::InvalidSignature, "Signature verification failed"))
@@ -129,8 +211,65 @@ impl fmt::Debug for SigningKey {
 ///     .build()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Key rotation by `kid`: new tokens are signed with the current key and
+/// carry its id; tokens signed with the previous key stay valid until they
+/// expire.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::{collections::HashMap, sync::Arc};
+/// use jwt_extended::jsonwebtoken::DecodingKey;
+/// use jwt_extended::{Error, ErrorKind, JwtConfig, JwtManager, hooks::SigningKey};
+/// use serde_json::{Map, Value};
+///
+/// let verification_keys: Arc<HashMap<&str, Arc<DecodingKey>>> = Arc::new(HashMap::from([
+///     ("2024", Arc::new(DecodingKey::from_secret(b"old-secret")?)),
+///     ("2025", Arc::new(DecodingKey::from_secret(b"new-secret")?)),
+/// ]));
+/// let current = SigningKey::from_secret("new-secret")?.with_kid("2025");
+///
+/// let jwt = JwtManager::builder(JwtConfig::new())
+///     .encode_key_loader(move |_identity| Ok(current.clone()))
+///     .decode_key_loader(move |header: &Map<String, Value>, _claims: &Map<String, Value>| {
+///         let key = header
+///             .get("kid")
+///             .and_then(Value::as_str)
+///             .and_then(|kid| verification_keys.get(kid).cloned());
+///         async move {
+///             key.ok_or_else(|| Error::new(ErrorKind::InvalidSignature, "Signature verification failed"))
+///         }
+///     })
+///     .build()?;
+///
+/// let token = jwt.create_access_token("alice")?;
+/// assert_eq!(jwt.unverified_header(&token)?["kid"], "2025");
+/// assert_eq!(jwt.decode_token(&token).await?.identity(), "alice");
+/// # Ok(()) }
+/// ```
 pub trait DecodeKeyLoader: Send + Sync + 'static {
     /// Returns the key to verify the token with.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwt_extended::{Error, hooks::DecodeKeyLoader, jsonwebtoken::DecodingKey};
+    /// use serde_json::{Map, Value};
+    ///
+    /// /// Every token is checked with one fixed key.
+    /// struct Fixed(Arc<DecodingKey>);
+    ///
+    /// impl DecodeKeyLoader for Fixed {
+    ///     async fn decode_key(
+    ///         &self,
+    ///         _header: &Map<String, Value>,
+    ///         _claims: &Map<String, Value>,
+    ///     ) -> Result<Arc<DecodingKey>, Error> {
+    ///         Ok(self.0.clone())
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn decode_key(
         &self,
         header: &Map<String, Value>,
@@ -170,14 +309,46 @@ impl<T: DecodeKeyLoader> DynDecodeKeyLoader for T {
     }
 }
 
-/// The app's own check of a verified token (the reference's
-/// `token_verification_loader`). Returning `false` refuses the request with
-/// 400 `User claims verification failed`. Runs after the type, freshness and
-/// revocation checks, before the user lookup.
+/// The app's own check of a verified token: the reference's
+/// `token_verification_loader`. Returning `false` refuses the request with
+/// 400 `User claims verification failed` (replaceable with
+/// `token_verification_failed_loader`, which gets the header and claims).
 ///
-/// Implemented for closures `Fn(&DecodedToken) -> impl Future<Output = bool>`.
+/// Runs on protected routes after the type, freshness and revocation checks
+/// and before the user lookup; never on optional routes without a token.
+///
+/// Implemented for closures `Fn(&DecodedToken) -> impl Future<Output = bool>`;
+/// implement the trait for a type that holds state (a database pool).
+///
+/// ```
+/// use jwt_extended::{DecodedToken, JwtConfig, JwtManager};
+///
+/// // Only tokens of the current schema version.
+/// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+///     .additional_claims_loader(|_identity| serde_json::json!({"v": 2}))
+///     .token_verification_loader(|token: &DecodedToken| {
+///         let current = token.claim("v") == Some(&serde_json::json!(2));
+///         async move { current }
+///     })
+///     .build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait TokenVerifier: Send + Sync + 'static {
     /// Whether the token is acceptable.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use jwt_extended::{DecodedToken, hooks::TokenVerifier};
+    ///
+    /// /// Tokens of suspended accounts are refused.
+    /// struct NotSuspended(HashSet<String>);
+    ///
+    /// impl TokenVerifier for NotSuspended {
+    ///     async fn verify(&self, token: &DecodedToken) -> bool {
+    ///         token.identity_str().is_some_and(|id| !self.0.contains(id))
+    ///     }
+    /// }
+    /// ```
     fn verify(&self, token: &DecodedToken) -> impl Future<Output = bool> + Send;
 }
 
@@ -201,20 +372,87 @@ impl<T: TokenVerifier> DynTokenVerifier for T {
     }
 }
 
-/// Loads the user a verified token belongs to (the reference's
-/// `user_lookup_loader`). When registered, it runs on every protected
-/// request; `Ok(None)` refuses the request with 401
-/// `Error loading the user <identity>`. Handlers read the user with the
-/// `CurrentUser<U>` extractor.
+/// Loads the user a verified token belongs to: the reference's
+/// `user_lookup_loader`. Handlers read the user with the
+/// `CurrentUser<U>` extractor (feature `axum`) or
+/// [`Verified::user`](crate::Verified::user).
+///
+/// When registered, it runs on every request that carries a valid token, as
+/// the last check (after type, freshness, revocation and custom
+/// verification); not on optional routes without a token. `Ok(None)` refuses
+/// the request with 401 `Error loading the user <identity>` (the identity as
+/// Python's `str()` prints it), replaceable with `user_lookup_error_loader`.
+/// An `Err` is answered with that error, for instance
+/// [`ErrorKind::LoaderFailed`](crate::ErrorKind::LoaderFailed) when the
+/// database is down: the user is not "not found" then.
 ///
 /// Implemented for closures `Fn(&DecodedToken) -> impl Future<Output =
-/// Option<U>>`; implement the trait yourself to return errors (e.g. a
-/// database outage as 503 instead of 401).
+/// Option<U>>`:
+///
+/// ```
+/// use jwt_extended::{DecodedToken, JwtConfig, JwtManager};
+///
+/// #[derive(Clone)]
+/// struct User { name: String }
+///
+/// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+///     .user_lookup_loader(|token: &DecodedToken| {
+///         let name = token.identity_str().map(str::to_owned);
+///         async move { name.map(|name| User { name }) }
+///     })
+///     .build()?;
+/// assert!(jwt.has_user_loader());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Implement the trait to report failures of the lookup itself:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, RwLock};
+/// use jwt_extended::{DecodedToken, Error, ErrorKind, hooks::UserLoader};
+///
+/// #[derive(Clone)]
+/// struct User { id: u64, name: String }
+///
+/// struct Users(Arc<RwLock<HashMap<u64, User>>>);
+///
+/// impl UserLoader for Users {
+///     type User = User;
+///
+///     async fn load_user(&self, token: &DecodedToken) -> Result<Option<User>, Error> {
+///         let Some(id) = token.identity_str().and_then(|s| s.parse::<u64>().ok()) else {
+///             return Ok(None);
+///         };
+///         let users = self
+///             .0
+///             .read()
+///             .map_err(|_| Error::new(ErrorKind::LoaderFailed, "user store unavailable"))?;
+///         Ok(users.get(&id).cloned())
+///     }
+/// }
+/// ```
 pub trait UserLoader: Send + Sync + 'static {
-    /// The user type.
+    /// The user type: what `CurrentUser<U>` must name. Cloned once per
+    /// extraction; use an `Arc` for big values.
     type User: Clone + Send + Sync + 'static;
 
-    /// Looks the user up.
+    /// Looks the user up: `Ok(None)` when there is no such user.
+    ///
+    /// ```
+    /// use jwt_extended::{DecodedToken, Error, hooks::UserLoader};
+    ///
+    /// /// Every token's identity is its user.
+    /// struct ByName;
+    ///
+    /// impl UserLoader for ByName {
+    ///     type User = String;
+    ///
+    ///     async fn load_user(&self, token: &DecodedToken) -> Result<Option<String>, Error> {
+    ///         Ok(token.identity_str().map(str::to_owned))
+    ///     }
+    /// }
+    /// ```
     fn load_user(
         &self,
         token: &DecodedToken,

@@ -76,11 +76,37 @@ fn sort_keys(value: Value) -> Value {
 
 type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 
-/// Custom responses per error, stored in the manager (the reference's
-/// `expired_token_loader`, `invalid_token_loader`, … callbacks). Register
-/// them with the `*_loader` methods on [`JwtManagerBuilder`]; the most
-/// specific wins: kind, then category, then the catch-all, then the
-/// reference's default `{"msg": …}` body.
+/// The custom error responses of a manager: the reference's
+/// `expired_token_loader`, `invalid_token_loader`, … callbacks.
+///
+/// Register them with the `*_loader` methods on [`JwtManagerBuilder`]
+/// (this type is where the builder keeps them). For each error the most
+/// specific registration wins: one for its [`ErrorKind`]
+/// ([`error_kind_response`](JwtManagerBuilder::error_kind_response)), then
+/// one for its [`ErrorCategory`] (the reference's loaders), then the
+/// catch-all ([`error_response`](JwtManagerBuilder::error_response)), then
+/// the reference's default `{"msg": …}` body with the kind's status.
+///
+/// Whatever renders it, the response carries the original [`Error`] in its
+/// extensions, for logging middleware.
+///
+/// ```
+/// use axum::{http::StatusCode, response::IntoResponse};
+/// use jwt_extended::{ErrorKind, JwtConfig, JwtManager, axum::FlaskJson};
+/// use serde_json::json;
+///
+/// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+///     // every invalid token: 401 instead of 422
+///     .invalid_token_loader(|message: &str| {
+///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"error": message})))
+///     })
+///     // but a wrong token type keeps its own answer
+///     .error_kind_response(ErrorKind::WrongTokenType, |error| {
+///         (StatusCode::FORBIDDEN, error.message().to_owned()).into_response()
+///     })
+///     .build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default)]
 pub struct ErrorResponses {
     kinds: Vec<(ErrorKind, Handler)>,
@@ -133,9 +159,10 @@ fn parts(error: &Error) -> (Map<String, Value>, Map<String, Value>) {
         .unwrap_or_default()
 }
 
-/// Custom error responses, the axum way. Each loader receives what the
-/// reference's callback receives and returns anything that implements
-/// [`IntoResponse`] (any status code, any body).
+/// Custom error responses (feature `axum`). Each loader receives what the
+/// reference gives its callback (the token's header and claims, or the
+/// message) and returns anything that implements [`IntoResponse`]: any
+/// status, any body, any headers. Registering one again replaces it.
 impl JwtManagerBuilder {
     fn with_category<R, F>(mut self, category: ErrorCategory, f: F) -> Self
     where
@@ -147,8 +174,23 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// Response for expired tokens (`expired_token_loader`): gets the token's
-    /// header and claims. Default: 401 `Token has expired`.
+    /// Response for expired tokens (`expired_token_loader`), given the
+    /// token's header and claims (verified, except for `exp`). Default: 401
+    /// `Token has expired`.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::{Map, Value, json};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .expired_token_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>| {
+    ///         let kind = claims.get("type").cloned().unwrap_or(Value::Null);
+    ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": "expired", "type": kind})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expired_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
@@ -160,8 +202,22 @@ impl JwtManagerBuilder {
         })
     }
 
-    /// Response for invalid tokens (`invalid_token_loader`): gets the error
+    /// Response for every invalid token (`invalid_token_loader`): malformed,
+    /// bad signature, bad claims, wrong type, bad header layout. Given the
     /// message. Default: 422 with the message.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::json;
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .invalid_token_loader(|message: &str| {
+    ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": message})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn invalid_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&str) -> R + Send + Sync + 'static,
@@ -170,8 +226,21 @@ impl JwtManagerBuilder {
         self.with_category(ErrorCategory::InvalidToken, move |e| f(e.message()))
     }
 
-    /// Response for missing tokens and CSRF errors (`unauthorized_loader`):
-    /// gets the error message. Default: 401 with the message.
+    /// Response for a missing token and for CSRF errors
+    /// (`unauthorized_loader`), given the message. Default: 401 with the
+    /// message.
+    ///
+    /// ```
+    /// use axum::{http::{StatusCode, header}, response::IntoResponse};
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .unauthorized_loader(|_message: &str| {
+    ///         (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response()
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unauthorized_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&str) -> R + Send + Sync + 'static,
@@ -180,8 +249,22 @@ impl JwtManagerBuilder {
         self.with_category(ErrorCategory::Unauthorized, move |e| f(e.message()))
     }
 
-    /// Response when a fresh token is required (`needs_fresh_token_loader`).
-    /// Default: 401 `Fresh token required`.
+    /// Response when a fresh token is required and the token is not
+    /// (`needs_fresh_token_loader`), given its header and claims. Default:
+    /// 401 `Fresh token required`.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::{Map, Value, json};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .needs_fresh_token_loader(|_header: &Map<String, Value>, _claims: &Map<String, Value>| {
+    ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": "please log in again"})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
@@ -193,8 +276,22 @@ impl JwtManagerBuilder {
         })
     }
 
-    /// Response for revoked tokens (`revoked_token_loader`). Default: 401
-    /// `Token has been revoked`.
+    /// Response for revoked tokens (`revoked_token_loader`), given their
+    /// header and claims. Default: 401 `Token has been revoked`.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::{Map, Value, json};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .revoked_token_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>| {
+    ///         let kind = claims.get("type").cloned().unwrap_or(Value::Null);
+    ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": format!("{kind} token revoked")})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn revoked_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
@@ -206,9 +303,23 @@ impl JwtManagerBuilder {
         })
     }
 
-    /// Response when the custom verification refuses a token
-    /// (`token_verification_failed_loader`). Default: 400
-    /// `User claims verification failed`.
+    /// Response when the custom verification
+    /// ([`token_verification_loader`](JwtManagerBuilder::token_verification_loader))
+    /// refuses a token (`token_verification_failed_loader`), given its header
+    /// and claims. Default: 400 `User claims verification failed`.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::{Map, Value, json};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .token_verification_failed_loader(|_header: &Map<String, Value>, _claims: &Map<String, Value>| {
+    ///         (StatusCode::FORBIDDEN, FlaskJson(json!({"msg": "not allowed"})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn token_verification_failed_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
@@ -220,8 +331,24 @@ impl JwtManagerBuilder {
         })
     }
 
-    /// Response when the user lookup finds nobody (`user_lookup_error_loader`).
-    /// Default: 401 `Error loading the user <identity>`.
+    /// Response when the user lookup
+    /// ([`user_lookup_loader`](JwtManagerBuilder::user_lookup_loader)) finds
+    /// nobody (`user_lookup_error_loader`), given the token's header and
+    /// claims. Default: 401 `Error loading the user <identity>`.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::{Map, Value, json};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .user_lookup_error_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>| {
+    ///         let who = claims.get("sub").cloned().unwrap_or(Value::Null);
+    ///         (StatusCode::NOT_FOUND, FlaskJson(json!({"msg": "no such user", "sub": who})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn user_lookup_error_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
@@ -233,8 +360,21 @@ impl JwtManagerBuilder {
         })
     }
 
-    /// Response when the blocklist store is unavailable. Default: 503
+    /// Response when the blocklist store fails or times out (not in the
+    /// reference, which has no stores), given the error. Default: 503
     /// `{"msg": "Token revocation status is unavailable"}`.
+    ///
+    /// ```
+    /// use axum::{http::{StatusCode, header}, response::IntoResponse};
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .blocklist_unavailable_loader(|_error| {
+    ///         (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")]).into_response()
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn blocklist_unavailable_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
@@ -243,8 +383,18 @@ impl JwtManagerBuilder {
         self.with_category(ErrorCategory::StoreUnavailable, f)
     }
 
-    /// Response for one specific [`ErrorKind`] (more specific than the
-    /// category loaders above).
+    /// Response for one specific [`ErrorKind`], given the error. More
+    /// specific than the loaders above, which cover a whole category.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{ErrorKind, JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .error_kind_response(ErrorKind::LoaderFailed, |_error| StatusCode::SERVICE_UNAVAILABLE)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn error_kind_response<R, F>(mut self, kind: ErrorKind, f: F) -> Self
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
@@ -258,7 +408,26 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// Catch-all response for every error without a more specific loader.
+    /// Catch-all response for every error without a more specific loader,
+    /// given the error (its [`kind`](Error::kind),
+    /// [`message`](Error::message), [`status_code`](Error::status_code) and,
+    /// where the reference has them, the token's header and claims).
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::json;
+    ///
+    /// // Every error as {"error": {"kind": ..., "message": ...}}, same statuses.
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .error_response(|error| {
+    ///         let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::UNAUTHORIZED);
+    ///         let body = json!({"error": {"kind": format!("{:?}", error.kind()), "message": error.message()}});
+    ///         (status, FlaskJson(body))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn error_response<R, F>(mut self, f: F) -> Self
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
@@ -270,11 +439,23 @@ impl JwtManagerBuilder {
     }
 }
 
-/// Why an extractor refused the request; renders the configured (or the
-/// reference's default) response.
+/// Why an extractor refused the request; renders the manager's custom
+/// response for the error, or the reference's default.
 ///
 /// The [`Error`] is also placed in the response's extensions, so a
-/// middleware can log it.
+/// middleware can log it. Handlers can return it too, for errors of their
+/// own token work (the reference's global error handlers):
+///
+/// ```
+/// use axum::extract::State;
+/// use jwt_extended::{JwtManager, axum::{FlaskJson, JwtRejection}};
+/// use serde_json::{Value, json};
+///
+/// async fn inspect(State(jwt): State<JwtManager>, body: String) -> Result<FlaskJson<Value>, JwtRejection> {
+///     let token = jwt.decode_token(&body).await.map_err(|e| JwtRejection::new(e, &jwt))?;
+///     Ok(FlaskJson(json!({"sub": token.identity()})))
+/// }
+/// ```
 #[must_use]
 pub struct JwtRejection {
     inner: RejectionInner,
@@ -320,6 +501,15 @@ impl std::error::Error for JwtRejection {
 impl JwtRejection {
     /// A rejection for `error`, rendered with `manager`'s custom responses
     /// and message key.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind, JwtConfig, JwtManager, axum::JwtRejection};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+    /// let rejection = JwtRejection::new(Error::new(ErrorKind::ExpiredToken, "Token has expired"), &jwt);
+    /// assert_eq!(rejection.status(), 401);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(error: Error, manager: &JwtManager) -> Self {
         Self {
             inner: RejectionInner::Error {
@@ -329,7 +519,17 @@ impl JwtRejection {
         }
     }
 
-    /// A rejection rendered with the defaults (key `msg`, no custom responses).
+    /// A rejection rendered with the defaults (key `msg`, no custom
+    /// responses). This is what `?` on an [`Error`] gives in a handler that
+    /// returns `Result<_, JwtRejection>`; use [`new`](Self::new) when the
+    /// manager has custom responses or another message key.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
+    ///
+    /// let rejection = JwtRejection::from_error(Error::new(ErrorKind::RevokedToken, "Token has been revoked"));
+    /// assert_eq!(rejection.to_string(), "Token has been revoked");
+    /// ```
     pub fn from_error(error: Error) -> Self {
         Self {
             inner: RejectionInner::Error {
@@ -350,6 +550,13 @@ impl JwtRejection {
     }
 
     /// The error, unless this is the `OPTIONS` exemption.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
+    ///
+    /// let rejection = JwtRejection::from_error(Error::new(ErrorKind::MissingToken, "Missing Authorization Header"));
+    /// assert_eq!(rejection.error().map(Error::kind), Some(ErrorKind::MissingToken));
+    /// ```
     #[must_use]
     pub fn error(&self) -> Option<&Error> {
         match &self.inner {
@@ -358,7 +565,15 @@ impl JwtRejection {
         }
     }
 
-    /// The status code of the default response.
+    /// The status code of the *default* response (a custom loader may
+    /// answer another one).
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
+    ///
+    /// let rejection = JwtRejection::from_error(Error::new(ErrorKind::ClaimsVerificationFailed, "User claims verification failed"));
+    /// assert_eq!(rejection.status(), 400);
+    /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match &self.inner {
@@ -373,7 +588,16 @@ fn status_of(error: &Error) -> StatusCode {
 }
 
 /// The reference's default response for an error: `{"<key>": "<message>"}`
-/// with the kind's status.
+/// with the kind's status, encoded like Flask's `jsonify`. Custom loaders can
+/// fall back to it.
+///
+/// ```
+/// use jwt_extended::{Error, ErrorKind, axum::default_error_response};
+///
+/// let error = Error::new(ErrorKind::FreshTokenRequired, "Fresh token required");
+/// let response = default_error_response(&error, "message");
+/// assert_eq!(response.status(), 401); // body: {"message":"Fresh token required"}
+/// ```
 #[must_use]
 pub fn default_error_response(error: &Error, message_key: &str) -> Response {
     let mut body = Map::new();
@@ -382,9 +606,23 @@ pub fn default_error_response(error: &Error, message_key: &str) -> Response {
 }
 
 /// The response a manager's configuration gives for `error`: its custom
-/// loader if one is registered, else the reference's default. Use it to
-/// answer errors from a manual [`JwtManager::decode_token`] in a handler the
-/// same way the extractors do (the reference's global error handlers).
+/// loader if one is registered, else the reference's default; the error is
+/// put in the response's extensions. Use it to answer errors from a manual
+/// [`JwtManager::decode_token`] in a handler the same way the extractors do
+/// (in the reference, its global error handlers do this).
+///
+/// ```
+/// use axum::{extract::State, response::{IntoResponse, Response}};
+/// use jwt_extended::{JwtManager, axum::{FlaskJson, error_response}};
+/// use serde_json::json;
+///
+/// async fn check(State(jwt): State<JwtManager>, token: String) -> Response {
+///     match jwt.decode_token(&token).await {
+///         Ok(decoded) => FlaskJson(json!({"sub": decoded.identity()})).into_response(),
+///         Err(error) => error_response(&jwt, &error), // e.g. the expired_token_loader's answer
+///     }
+/// }
+/// ```
 #[must_use]
 pub fn error_response(manager: &JwtManager, error: &Error) -> Response {
     let custom = manager
@@ -421,6 +659,8 @@ impl IntoResponse for JwtRejection {
     }
 }
 
+/// `?` on an [`Error`] in a handler: rendered with the *defaults* (see
+/// [`JwtRejection::from_error`]).
 impl From<Error> for JwtRejection {
     fn from(error: Error) -> Self {
         Self::from_error(error)

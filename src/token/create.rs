@@ -228,6 +228,11 @@ impl<'m> TokenBuilder<'m> {
         for (key, value) in claim_overrides {
             payload.insert(key, value);
         }
+        super::identity::warn_if_unverifiable(
+            config.identity_claim(),
+            config.verify_sub(),
+            payload.get("sub"),
+        );
         if payload.get("iss").is_some_and(|iss| !iss.is_string()) {
             return Err(Error::encode("Issuer (iss) must be a string."));
         }
