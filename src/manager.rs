@@ -792,7 +792,9 @@ impl JwtManager {
     }
 
     /// Revokes by a revocation record (e.g. built from a refresh token's
-    /// claims at logout).
+    /// claims at logout). The entry is kept until `expires_at` plus the
+    /// decode leeway (refresh tokens and sessions: plus the access-token
+    /// lifetime), so that no token it blocks outlives it.
     ///
     /// # Errors
     /// As [`revoke`](Self::revoke).
@@ -804,7 +806,8 @@ impl JwtManager {
             ));
         };
         let timeout = hooks.blocklist_timeout.unwrap_or(DEFAULT_BLOCKLIST_TIMEOUT);
-        let outcome = match tokio::time::timeout(timeout, blocklist.revoke(revocation)).await {
+        let revocation = self.retained(revocation);
+        let outcome = match tokio::time::timeout(timeout, blocklist.revoke(&revocation)).await {
             Ok(result) => result,
             Err(_) => Err(BlocklistError::new(format!(
                 "the blocklist did not answer within {timeout:?}"

@@ -83,7 +83,7 @@ impl MemoryBlocklist {
 
 impl Blocklist for MemoryBlocklist {
     async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
-        Ok(token.jti().is_some_and(|jti| self.contains(jti)))
+        Ok(super::revocation_keys(token).any(|key| self.contains(key)))
     }
 
     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {

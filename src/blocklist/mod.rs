@@ -19,12 +19,49 @@
 //! timeout, the request is refused with 503 (fail closed). A revoked token is
 //! never admitted because of a store error.
 //!
+//! # Revoking
+//!
+//! Every store is driven through the same [`JwtManager`](crate::JwtManager)
+//! methods:
+//!
+//! | To revoke | Call |
+//! |---|---|
+//! | the token of the request | [`revoke(&token)`](crate::JwtManager::revoke) |
+//! | an encoded token (e.g. the refresh token sent at logout) | [`revoke_encoded`](crate::JwtManager::revoke_encoded) |
+//! | a token by its claims | [`revoke_claims`](crate::JwtManager::revoke_claims), or [`revoke_entry`](crate::JwtManager::revoke_entry) with a [`Revocation`] |
+//! | the access **and** refresh token of a session | [`revoke_session(&access, refresh)`](crate::JwtManager::revoke_session) |
+//! | every token of a session made by [`create_token_pair`](crate::JwtManager::create_token_pair) | [`revoke`](crate::JwtManager::revoke) its refresh token |
+//!
+//! and [`is_revoked`](crate::JwtManager::is_revoked) checks a token. A token
+//! is revoked when its `jti` or its session id ([`SESSION_CLAIM`]) is in the
+//! store; entries are kept until the token's `exp` plus the decode leeway
+//! (refresh tokens and sessions: plus the access-token lifetime).
+//!
+//! ## Logging out of a session
+//!
+//! Flask-JWT-Extended's most asked question is how to revoke the access
+//! *and* the refresh token at logout. Two ways, which combine:
+//!
+//! 1. **The client sends both**: the access token authenticates the logout
+//!    request and the refresh token travels in the body or a cookie;
+//!    [`revoke_session`](crate::JwtManager::revoke_session) verifies the
+//!    refresh token, checks it belongs to the same identity, and revokes
+//!    both. Works with every store and with tokens made by the reference.
+//! 2. **Tokens made as a pair** with
+//!    [`create_token_pair`](crate::JwtManager::create_token_pair) (opt-in)
+//!    share a session id: the refresh token's `jti`, written into both
+//!    tokens' `sid` claim. Revoking the refresh token revokes every access
+//!    token of the session, including those a refresh endpoint minted later
+//!    with [`TokenBuilder::session_of`](crate::token::TokenBuilder::session_of)
+//!    and those the client did not send. Services that ignore `sid` (a Flask
+//!    service sharing the Redis store) still see the individual `jti`s.
+//!
 //! # Writing your own store
 //!
 //! ```
 //! use std::collections::HashSet;
 //! use std::sync::Mutex;
-//! use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation};
+//! use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation, revocation_keys};
 //! use jwt_extended::DecodedToken;
 //!
 //! #[derive(Default)]
@@ -33,7 +70,8 @@
 //! impl Blocklist for SetBlocklist {
 //!     async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
 //!         let set = self.0.lock().map_err(|_| BlocklistError::new("poisoned lock"))?;
-//!         Ok(token.jti().is_some_and(|jti| set.contains(jti)))
+//!         // The `jti`, and the session id when there is one.
+//!         Ok(revocation_keys(token).any(|key| set.contains(key)))
 //!     }
 //!
 //!     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {
@@ -52,6 +90,12 @@
 //! ```
 
 mod memory;
+#[cfg(feature = "redis")]
+#[path = "redis.rs"]
+mod redis_store;
+mod session;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 
 use std::fmt;
 use std::future::Future;
@@ -60,6 +104,23 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 pub use memory::MemoryBlocklist;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::RedisBlocklist;
+pub use session::{SESSION_CLAIM, TokenPair, revocation_keys};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+pub use sql::{DEFAULT_TABLE_NAME, SqlBlocklist, SqlPool};
+
+/// The `redis` crate [`RedisBlocklist`] runs on (for its connection types).
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use ::redis;
+
+/// The `sqlx` crate [`SqlBlocklist`] runs on (for its pool types).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+pub use ::sqlx;
 
 use crate::hooks::BoxFuture;
 use crate::token::DecodedToken;
@@ -203,8 +264,9 @@ impl Revocation {
 /// plus revocation). Implementations must be safe to share between requests
 /// and, for networked stores, between app instances.
 pub trait Blocklist: Send + Sync + 'static {
-    /// Whether the token has been revoked. Errors fail the request closed
-    /// (503).
+    /// Whether the token has been revoked: whether any of its
+    /// [`revocation_keys`] (its `jti`, and its session id if any) has been
+    /// recorded. Errors fail the request closed (503).
     fn is_revoked(
         &self,
         token: &DecodedToken,
