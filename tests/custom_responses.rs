@@ -1,0 +1,449 @@
+//! Per-error responses: the loader parts of the reference's
+//! `tests/test_view_decorators.py` (custom needs-fresh, invalid, expired and
+//! unauthorized responses, statuses 201/404 kept verbatim, an expired token
+//! decoded by hand in a handler), then every other replaceable response, the
+//! catch-all, precedence, the message key, and the original error in the
+//! response extensions.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use common::*;
+use jwt_extended::axum::{FlaskJson, Fresh, Jwt, Refresh, error_response};
+use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation};
+use jwt_extended::{DecodedToken, Error, ErrorKind, JwtConfig, JwtManager, JwtManagerBuilder};
+use serde_json::{Map, Value, json};
+use tower::ServiceExt as _;
+
+async fn foo_bar() -> FlaskJson<Value> {
+    FlaskJson(json!({"foo": "bar"}))
+}
+
+/// `create_access_token(expires_delta=timedelta(minutes=-1))` then
+/// `decode_token(token)` in an unprotected view.
+async fn decode_by_hand(State(jwt): State<JwtManager>) -> Response {
+    let expired = jwt
+        .access_token("username")
+        .expires_at(SystemTime::now() - Duration::from_secs(60))
+        .create();
+    let token = match expired {
+        Ok(token) => token,
+        Err(error) => return error_response(&jwt, &error),
+    };
+    match jwt.decode_token(&token).await {
+        Ok(_) => FlaskJson(json!({"msg": "baz"})).into_response(),
+        Err(error) => error_response(&jwt, &error),
+    }
+}
+
+fn app(jwt: JwtManager) -> Router {
+    Router::new()
+        .route("/protected", get(|_: Jwt| foo_bar()))
+        .route("/fresh_protected", get(|_: Jwt<Fresh>| foo_bar()))
+        .route("/refresh_protected", get(|_: Jwt<Refresh>| foo_bar()))
+        .route("/test", get(decode_by_hand))
+        .with_state(jwt)
+}
+
+fn builder() -> JwtManagerBuilder {
+    JwtManager::builder(JwtConfig::new().with_secret_key("foobarbaz"))
+}
+
+fn build(builder: JwtManagerBuilder) -> JwtManager {
+    builder
+        .build()
+        .unwrap_or_else(|e| panic!("bad test config: {e}"))
+}
+
+fn ok<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| panic!("unexpected error: {e}"))
+}
+
+fn expired(jwt: &JwtManager) -> String {
+    ok(jwt
+        .access_token("username")
+        .expires_at(SystemTime::now() - Duration::from_secs(60))
+        .create())
+}
+
+fn foobar(status: StatusCode) -> (StatusCode, FlaskJson<Value>) {
+    (status, FlaskJson(json!({"msg": "foobar"})))
+}
+
+#[tokio::test]
+async fn fresh_jwt_required_custom_response() {
+    let plain = build(builder());
+    let token = ok(plain.create_access_token("username"));
+    http_get_bearer(&app(plain), "/fresh_protected", &token)
+        .await
+        .assert_error(401, "Fresh token required");
+
+    let jwt = build(builder().needs_fresh_token_loader(
+        |header: &Map<String, Value>, claims: &Map<String, Value>| {
+            assert_eq!(header["alg"], "HS256");
+            assert_eq!(claims["sub"], "username");
+            foobar(StatusCode::CREATED)
+        },
+    ));
+    let response = http_get_bearer(&app(jwt), "/fresh_protected", &token).await;
+    assert_eq!(response.status, 201);
+    assert_eq!(response.json(), json!({"msg": "foobar"}));
+}
+
+#[tokio::test]
+async fn invalid_jwt_custom_response() {
+    let invalid = "aaaaa.bbbbb.ccccc";
+    http_get_bearer(&app(build(builder())), "/protected", invalid)
+        .await
+        .assert_error(422, "Invalid header padding");
+
+    let jwt = build(builder().invalid_token_loader(|message: &str| {
+        assert_eq!(message, "Invalid header padding");
+        foobar(StatusCode::CREATED)
+    }));
+    let response = http_get_bearer(&app(jwt), "/protected", invalid).await;
+    assert_eq!(response.status, 201);
+    assert_eq!(response.json(), json!({"msg": "foobar"}));
+}
+
+#[tokio::test]
+async fn expired_token_custom_response() {
+    let plain = build(builder());
+    let token = expired(&plain);
+    http_get_bearer(&app(plain), "/protected", &token)
+        .await
+        .assert_error(401, "Token has expired");
+
+    let jwt = build(builder().expired_token_loader(
+        |header: &Map<String, Value>, claims: &Map<String, Value>| {
+            assert_eq!(header["alg"], "HS256");
+            assert_eq!(claims["sub"], "username");
+            assert_eq!(claims["type"], "access");
+            foobar(StatusCode::CREATED)
+        },
+    ));
+    let response = http_get_bearer(&app(jwt), "/protected", &token).await;
+    assert_eq!(response.status, 201);
+    assert_eq!(response.json(), json!({"msg": "foobar"}));
+}
+
+#[tokio::test]
+async fn expired_token_via_decode_token() {
+    let jwt = build(builder().expired_token_loader(
+        |header: &Map<String, Value>, claims: &Map<String, Value>| {
+            assert_eq!(header["alg"], "HS256");
+            assert_eq!(claims["sub"], "username");
+            foobar(StatusCode::UNAUTHORIZED)
+        },
+    ));
+    let response = http_get(&app(jwt), "/test", &[]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.json(), json!({"msg": "foobar"}));
+
+    // Without a custom loader: the reference's default.
+    http_get(&app(build(builder())), "/test", &[])
+        .await
+        .assert_error(401, "Token has expired");
+}
+
+#[tokio::test]
+async fn no_token_custom_response() {
+    http_get(&app(build(builder())), "/protected", &[])
+        .await
+        .assert_error(401, "Missing Authorization Header");
+
+    let jwt = build(builder().unauthorized_loader(|message: &str| {
+        assert_eq!(message, "Missing Authorization Header");
+        foobar(StatusCode::CREATED)
+    }));
+    let response = http_get(&app(jwt), "/protected", &[]).await;
+    assert_eq!(response.status, 201);
+    assert_eq!(response.json(), json!({"msg": "foobar"}));
+}
+
+/// A store that is always down.
+struct DownStore;
+
+impl Blocklist for DownStore {
+    async fn is_revoked(&self, _token: &DecodedToken) -> Result<bool, BlocklistError> {
+        Err(BlocklistError::new("connection refused"))
+    }
+
+    async fn revoke(&self, _revocation: &Revocation) -> Result<(), BlocklistError> {
+        Err(BlocklistError::new("connection refused"))
+    }
+}
+
+/// One request per replaceable response, with the default it replaces.
+struct Case {
+    name: &'static str,
+    configure: fn(JwtManagerBuilder) -> JwtManagerBuilder,
+    custom: fn(JwtManagerBuilder) -> JwtManagerBuilder,
+    request: fn(&JwtManager) -> (&'static str, Option<String>),
+    default: (u16, &'static str),
+}
+
+fn tagged(
+    tag: &'static str,
+) -> (
+    StatusCode,
+    [(&'static str, &'static str); 1],
+    FlaskJson<Value>,
+) {
+    (
+        StatusCode::IM_A_TEAPOT,
+        [("x-custom", tag)],
+        FlaskJson(json!({ "custom": tag })),
+    )
+}
+
+fn cases() -> Vec<Case> {
+    fn same(b: JwtManagerBuilder) -> JwtManagerBuilder {
+        b
+    }
+    vec![
+        Case {
+            name: "expired",
+            configure: same,
+            custom: |b| {
+                b.expired_token_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
+                    tagged("expired")
+                })
+            },
+            request: |jwt| ("/protected", Some(expired(jwt))),
+            default: (401, "Token has expired"),
+        },
+        Case {
+            name: "invalid",
+            configure: same,
+            custom: |b| b.invalid_token_loader(|_: &str| tagged("invalid")),
+            request: |_| ("/protected", Some("foobarbaz".into())),
+            default: (422, "Not enough segments"),
+        },
+        Case {
+            name: "wrong type (invalid)",
+            configure: same,
+            custom: |b| b.invalid_token_loader(|_: &str| tagged("wrong type (invalid)")),
+            request: |jwt| {
+                (
+                    "/refresh_protected",
+                    jwt.create_access_token("username").ok(),
+                )
+            },
+            default: (422, "Only refresh tokens are allowed"),
+        },
+        Case {
+            name: "unauthorized",
+            configure: same,
+            custom: |b| b.unauthorized_loader(|_: &str| tagged("unauthorized")),
+            request: |_| ("/protected", None),
+            default: (401, "Missing Authorization Header"),
+        },
+        Case {
+            name: "needs fresh",
+            configure: same,
+            custom: |b| {
+                b.needs_fresh_token_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
+                    tagged("needs fresh")
+                })
+            },
+            request: |jwt| ("/fresh_protected", jwt.create_access_token("username").ok()),
+            default: (401, "Fresh token required"),
+        },
+        Case {
+            name: "revoked",
+            configure: |b| b.token_in_blocklist_loader(|_: &DecodedToken| async { true }),
+            custom: |b| {
+                b.revoked_token_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
+                    tagged("revoked")
+                })
+            },
+            request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
+            default: (401, "Token has been revoked"),
+        },
+        Case {
+            name: "verification failed",
+            configure: |b| b.token_verification_loader(|_: &DecodedToken| async { false }),
+            custom: |b| {
+                b.token_verification_failed_loader(
+                    |_: &Map<String, Value>, _: &Map<String, Value>| tagged("verification failed"),
+                )
+            },
+            request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
+            default: (400, "User claims verification failed"),
+        },
+        Case {
+            name: "user lookup",
+            configure: |b| b.user_lookup_loader(|_: &DecodedToken| async { None::<String> }),
+            custom: |b| {
+                b.user_lookup_error_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
+                    tagged("user lookup")
+                })
+            },
+            request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
+            default: (401, "Error loading the user username"),
+        },
+        Case {
+            name: "blocklist unavailable",
+            configure: |b| b.blocklist(DownStore),
+            custom: |b| b.blocklist_unavailable_loader(|_: &Error| tagged("blocklist unavailable")),
+            request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
+            default: (503, "Token revocation status is unavailable"),
+        },
+    ]
+}
+
+async fn run(jwt: &JwtManager, case: &Case) -> TestResponse {
+    let (path, token) = (case.request)(jwt);
+    let app = app(jwt.clone());
+    match token {
+        Some(token) => http_get_bearer(&app, path, &token).await,
+        None => http_get(&app, path, &[]).await,
+    }
+}
+
+#[tokio::test]
+async fn every_default_response_is_replaceable() {
+    for case in cases() {
+        let plain = build((case.configure)(builder()));
+        let response = run(&plain, &case).await;
+        let (status, msg) = case.default;
+        assert_eq!(
+            (response.status.as_u16(), response.msg()),
+            (status, msg.to_owned()),
+            "default of {}",
+            case.name
+        );
+
+        let custom = build((case.custom)((case.configure)(builder())));
+        let response = run(&custom, &case).await;
+        assert_eq!(response.status, 418, "{}", case.name);
+        assert_eq!(response.headers["x-custom"], case.name);
+        assert_eq!(response.json(), json!({ "custom": case.name }));
+    }
+}
+
+#[tokio::test]
+async fn the_catch_all_answers_what_no_loader_covers() {
+    for case in cases() {
+        let jwt = build((case.configure)(builder()).error_response(|error: &Error| {
+            (
+                StatusCode::IM_A_TEAPOT,
+                FlaskJson(
+                    json!({"kind": format!("{:?}", error.kind()), "message": error.message()}),
+                ),
+            )
+        }));
+        let response = run(&jwt, &case).await;
+        assert_eq!(response.status, 418, "{}", case.name);
+        assert_eq!(response.json()["message"], case.default.1, "{}", case.name);
+    }
+}
+
+#[tokio::test]
+async fn the_most_specific_response_wins() {
+    let jwt = build(
+        builder()
+            .error_response(|_: &Error| tagged("catch-all"))
+            .invalid_token_loader(|_: &str| tagged("category"))
+            .error_kind_response(ErrorKind::WrongTokenType, |_: &Error| tagged("kind")),
+    );
+    let router = app(jwt.clone());
+    let access = ok(jwt.create_access_token("username"));
+    let wrong_type = http_get_bearer(&router, "/refresh_protected", &access).await;
+    assert_eq!(wrong_type.json(), json!({"custom": "kind"}));
+    let malformed = http_get_bearer(&router, "/protected", "foobarbaz").await;
+    assert_eq!(malformed.json(), json!({"custom": "category"}));
+    let missing = http_get(&router, "/protected", &[]).await;
+    assert_eq!(missing.json(), json!({"custom": "catch-all"}));
+
+    // Registering again replaces.
+    let jwt = build(
+        builder()
+            .invalid_token_loader(|_: &str| tagged("first"))
+            .invalid_token_loader(|_: &str| tagged("second")),
+    );
+    let response = http_get_bearer(&app(jwt), "/protected", "foobarbaz").await;
+    assert_eq!(response.json(), json!({"custom": "second"}));
+}
+
+#[tokio::test]
+async fn the_message_key_applies_to_every_default() {
+    for case in cases() {
+        let jwt = build((case.configure)(JwtManager::builder(
+            JwtConfig::new()
+                .with_secret_key("foobarbaz")
+                .with_error_message_key("message"),
+        )));
+        let response = run(&jwt, &case).await;
+        assert_eq!(
+            response.json(),
+            json!({ "message": case.default.1 }),
+            "{}",
+            case.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn default_bodies_are_flask_jsonify_bytes() {
+    let response = http_get(&app(build(builder())), "/protected", &[]).await;
+    assert_eq!(response.headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(
+        response.body,
+        b"{\"msg\":\"Missing Authorization Header\"}\n"
+    );
+    assert!(response.headers.get(header::WWW_AUTHENTICATE).is_none());
+}
+
+async fn raw(app: &Router, uri: &str, token: Option<&str>) -> Response {
+    let mut request = request(Method::GET, uri);
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    match app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap_or_default())
+        .await
+    {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+#[tokio::test]
+async fn the_original_error_is_in_the_response_extensions() {
+    // Default responses, custom ones, the catch-all and error_response()
+    // from a handler all carry it.
+    for jwt in
+        [
+            build(builder()),
+            build(builder().expired_token_loader(
+                |_: &Map<String, Value>, _: &Map<String, Value>| StatusCode::IM_A_TEAPOT,
+            )),
+            build(builder().error_response(|_: &Error| StatusCode::IM_A_TEAPOT)),
+        ]
+    {
+        let app = app(jwt.clone());
+        let response = raw(&app, "/protected", Some(&expired(&jwt))).await;
+        let error = response.extensions().get::<Error>();
+        assert_eq!(error.map(Error::kind), Some(ErrorKind::ExpiredToken));
+        let claims = error.and_then(|e| e.token()).map(|t| t.claims.clone());
+        assert_eq!(claims.map(|c| c["sub"].clone()), Some(json!("username")));
+
+        let response = raw(&app, "/test", None).await;
+        let error = response.extensions().get::<Error>();
+        assert_eq!(error.map(Error::kind), Some(ErrorKind::ExpiredToken));
+
+        let response = raw(&app, "/protected", Some("foobarbaz")).await;
+        let error = response.extensions().get::<Error>();
+        assert_eq!(error.map(Error::message), Some("Not enough segments"));
+    }
+}
