@@ -51,11 +51,13 @@ return 1
 /// # Connections
 ///
 /// The store runs on the `redis` crate's [`ConnectionManager`]: one
-/// multiplexed connection, shared by clones, re-established in the background
-/// after a connection loss. While Redis is unreachable every check fails and
-/// the request is refused with 503 (fail closed, bounded by the manager's
+/// multiplexed connection, shared by clones, re-established after a
+/// connection loss. While Redis is unreachable every check fails and the
+/// request is refused with 503 (fail closed, never later than the manager's
 /// [`blocklist_timeout`](crate::JwtManagerBuilder::blocklist_timeout)); once
 /// Redis is back, requests succeed again without restarting the app.
+/// Revocations survive a Redis restart only if Redis persists its data
+/// (`appendonly yes`, or RDB snapshots): configure it so.
 ///
 /// # TLS (`rediss://`)
 ///
@@ -123,10 +125,12 @@ impl RedisBlocklist {
     /// or `rediss://…`, see [TLS](#tls-rediss)) and waits for the first
     /// connection.
     ///
-    /// Reconnection after a loss retries with an exponential backoff capped at
-    /// one second, so a restarted Redis is picked up within about a second.
-    /// Use [`connect_with_config`](Self::connect_with_config) for other
-    /// settings.
+    /// Connection attempts time out after one second and are not retried in
+    /// a loop: after a connection loss, the next request tries to reconnect
+    /// once. So while Redis is down requests are refused at once (503)
+    /// instead of waiting for the blocklist timeout, and the first request
+    /// after Redis is back reconnects. Use
+    /// [`connect_with_config`](Self::connect_with_config) for other settings.
     ///
     /// # Errors
     /// If the URL is invalid (or `rediss://` without TLS support) or the
@@ -134,7 +138,7 @@ impl RedisBlocklist {
     pub async fn connect(url: &str) -> Result<Self, BlocklistError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_max_delay(Duration::from_secs(1));
+            .set_number_of_retries(0);
         Self::connect_with_config(url, config).await
     }
 
