@@ -323,3 +323,63 @@ async fn the_header_token_is_the_one_verified() {
         assert_eq!(response.json(), json!({"sub": who}));
     }
 }
+
+/// Header bytes are read as Latin-1 (as a WSGI server hands them to Python)
+/// and trimmed and split on what Python counts as whitespace, including
+/// NO-BREAK SPACE (0xA0) and NEXT LINE (0x85). Answers recorded from the
+/// reference (Flask-JWT-Extended 4.7.1 test client, optional route).
+#[tokio::test]
+async fn latin1_whitespace_like_python() {
+    let (app, token) = app();
+    let bad = Some((422, BAD_BEARER));
+    let cases: [(&[u8], Option<(u16, &str)>); 17] = [
+        (b"Bearer\xa0TOK", None),
+        (b"\xa0Bearer TOK\xa0", None),
+        (b"Bearer TOK,\xa0Basic x", None),
+        (b"Bearer\x85TOK", None),
+        (b"Basic x,\xa0Bearer TOK", None),
+        (b"Bearer TOK\t,", None),
+        (b"\tBearer TOK", None),
+        (b"Bearer  TOK ,  ", None),
+        (b"Bearer TOK, ", None),
+        (b"Bearer TOK,,", None),
+        (b",,Bearer TOK", None),
+        (b"Bearer \xa0 TOK", None),
+        (b"x\xa0,Bearer TOK", None),
+        (b"Bearer,TOK", bad),
+        (b"Bearer \xa0", bad),
+        (b"Bearer TOK;", Some((422, "Invalid crypto padding"))),
+        (b"Bearer TOK\xff", Some((422, "Invalid crypto padding"))),
+    ];
+    for (raw, expected) in cases {
+        let text = String::from_utf8_lossy(raw).replace("TOK", &token);
+        // Put the token into the raw bytes, keeping the Latin-1 bytes as they are.
+        let mut value = Vec::new();
+        let mut rest = raw;
+        while let Some(at) = rest.windows(3).position(|w| w == b"TOK") {
+            value.extend_from_slice(&rest[..at]);
+            value.extend_from_slice(token.as_bytes());
+            rest = &rest[at + 3..];
+        }
+        value.extend_from_slice(rest);
+        let header = axum::http::HeaderValue::from_bytes(&value)
+            .unwrap_or_else(|e| panic!("{text:?} is not a header value: {e}"));
+        let request = request(Method::GET, "/protected")
+            .header("Authorization", header)
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let response = send(&app, request).await;
+        match expected {
+            None => assert_eq!(
+                (response.status, response.json()),
+                (StatusCode::OK, json!({"foo": "bar"})),
+                "Authorization: {text:?}"
+            ),
+            Some((status, msg)) => assert_eq!(
+                (response.status.as_u16(), response.msg()),
+                (status, msg.to_owned()),
+                "Authorization: {text:?}"
+            ),
+        }
+    }
+}
