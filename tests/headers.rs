@@ -324,6 +324,9 @@ async fn the_header_token_is_the_one_verified() {
     }
 }
 
+/// A refusal's status and message, or `None` for a 200.
+type Expected = Option<(u16, &'static str)>;
+
 /// Header bytes are read as Latin-1 (as a WSGI server hands them to Python)
 /// and trimmed and split on what Python counts as whitespace, including
 /// NO-BREAK SPACE (0xA0) and NEXT LINE (0x85). Answers recorded from the
@@ -332,7 +335,7 @@ async fn the_header_token_is_the_one_verified() {
 async fn latin1_whitespace_like_python() {
     let (app, token) = app();
     let bad = Some((422, BAD_BEARER));
-    let cases: [(&[u8], Option<(u16, &str)>); 17] = [
+    let cases: [(&[u8], Expected); 17] = [
         (b"Bearer\xa0TOK", None),
         (b"\xa0Bearer TOK\xa0", None),
         (b"Bearer TOK,\xa0Basic x", None),
