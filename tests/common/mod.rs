@@ -126,6 +126,9 @@ pub fn hs_token(secret: &str, header: &Value, claims: &Value) -> String {
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
+    // jsonwebtoken's process-wide crypto backend is chosen when the first
+    // manager is built (with both backend features on, it has no default).
+    let _ = manager();
     let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())
         .unwrap_or_else(|e| panic!("bad secret: {e}"));
     let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, algorithm)
