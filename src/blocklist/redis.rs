@@ -132,6 +132,15 @@ impl RedisBlocklist {
     /// after Redis is back reconnects. Use
     /// [`connect_with_config`](Self::connect_with_config) for other settings.
     ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use jwt_extended::blocklist::RedisBlocklist;
+    ///
+    /// let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    /// let store = RedisBlocklist::connect(&url).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// If the URL is invalid (or `rediss://` without TLS support) or the
     /// server cannot be reached.
@@ -144,6 +153,18 @@ impl RedisBlocklist {
 
     /// Like [`connect`](Self::connect), with the connection manager's
     /// timeouts and reconnection policy of your choice.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use jwt_extended::blocklist::{RedisBlocklist, redis::aio::ConnectionManagerConfig};
+    ///
+    /// let config = ConnectionManagerConfig::new()
+    ///     .set_connection_timeout(Some(Duration::from_millis(500)))
+    ///     .set_response_timeout(Some(Duration::from_millis(200)));
+    /// let store = RedisBlocklist::connect_with_config("redis://cache.internal/2", config).await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// As [`connect`](Self::connect).

@@ -87,6 +87,16 @@ impl DecodedToken {
 impl TokenBuilder<'_> {
     /// Ties the token to a session: writes `sid` (see [`SESSION_CLAIM`]).
     /// Revoking the session id then revokes this token too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// // A fresh access token at login, tied to a session of your own.
+    /// let token = jwt.access_token("alice").fresh(true).session("s-42").create()?;
+    /// assert_eq!(jwt.decode_token(&token).await?.session_id(), Some("s-42"));
+    /// # Ok(()) }
+    /// ```
     pub fn session(self, session_id: &str) -> Self {
         self.additional_claims(serde_json::json!({ SESSION_CLAIM: session_id }))
     }
@@ -186,6 +196,18 @@ impl JwtManager {
     /// Revokes a token by its claims (for example claims you stored, or read
     /// from a token you decoded yourself), with the configured identity
     /// claim.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let jwt = jwt_extended::JwtManager::builder(jwt_extended::JwtConfig::new().with_secret_key("k"))
+    /// #     .blocklist(jwt_extended::blocklist::MemoryBlocklist::new()).build()?;
+    /// let token = jwt.decode_token(&jwt.create_access_token("alice")?).await?;
+    /// let claims = token.claims().clone(); // e.g. kept in an audit log
+    /// jwt.revoke_claims(&claims).await?;
+    /// assert!(jwt.is_revoked(&token).await?);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`ErrorKind::InvalidClaim`] if the claims have no string `jti`; else

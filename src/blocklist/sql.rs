@@ -349,6 +349,23 @@ impl SqlBlocklist {
     /// used); returns how many. Run it periodically, e.g. from a
     /// `tokio::time::interval` task.
     ///
+    /// ```no_run
+    /// # fn run(store: jwt_extended::blocklist::SqlBlocklist) {
+    /// use std::time::Duration;
+    ///
+    /// tokio::spawn(async move {
+    ///     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    ///     loop {
+    ///         every_hour.tick().await;
+    ///         match store.purge_expired().await {
+    ///             Ok(n) => tracing::debug!(rows = n, "purged expired revocations"),
+    ///             Err(e) => tracing::warn!(error = %e, "purge failed"),
+    ///         }
+    ///     }
+    /// });
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// If the query fails.
     pub async fn purge_expired(&self) -> Result<u64, BlocklistError> {
