@@ -129,7 +129,8 @@ impl RedisBlocklist {
     /// a loop: after a connection loss, the next request tries to reconnect
     /// once. So while Redis is down requests are refused at once (503)
     /// instead of waiting for the blocklist timeout, and the first request
-    /// after Redis is back reconnects. Use
+    /// after Redis is back reconnects. Responses time out after the `redis`
+    /// crate's default (500 ms), within the manager's blocklist timeout. Use
     /// [`connect_with_config`](Self::connect_with_config) for other settings.
     ///
     /// ```no_run
