@@ -159,6 +159,9 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// Flask's `request.json`: 415 without a JSON content type, 400 for a body
 /// that does not parse. Like Python's `json`, a UTF-8 BOM and the literals
 /// `NaN`, `Infinity` and `-Infinity` are accepted (read as `null` here).
+// A `Response` is the natural error of handler glue; it is built once per
+// failed request, so its size does not matter here.
+#[allow(clippy::result_large_err)]
 pub(crate) fn request_json(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
     if !is_json(headers) {
         return Err(unsupported_media_type());
@@ -210,6 +213,7 @@ fn python_literals_as_null(input: &[u8]) -> Vec<u8> {
 /// `request.json.get(key, None)`. Flask crashes (500) when the body is
 /// valid JSON but not an object; we answer 400 instead: no 500s from our
 /// code, whatever the client sends.
+#[allow(clippy::result_large_err)]
 pub(crate) fn json_get<'a>(json: &'a Value, key: &str) -> Result<Option<&'a Value>, Response> {
     match json {
         Value::Object(map) => Ok(map.get(key)),
