@@ -137,7 +137,8 @@ async fn missing_keys() {
         .unauthorized_loader(|_m: &str| (StatusCode::CREATED, FlaskJson(json!({"foo": "bar"}))))
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let r = post_body(&app(custom), "/protected", Some("application/json"), "").await;
+    let custom_app = build(custom);
+    let r = post_body(&custom_app, "/protected", Some("application/json"), "").await;
     assert_eq!((r.status.as_u16(), r.json()), (201, json!({"foo": "bar"})));
 }
 
@@ -244,4 +245,9 @@ async fn body_over_the_limit_is_413() {
             .status,
         200
     );
+}
+
+/// `app`, for tests that shadow the name.
+fn build(jwt: JwtManager) -> Router {
+    app(jwt)
 }

@@ -96,7 +96,8 @@ async fn missing_query_parameter() {
         .unauthorized_loader(|_msg: &str| (StatusCode::CREATED, FlaskJson(json!({"foo": "bar"}))))
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let r = http_get(&app(custom), "/protected", &[]).await;
+    let custom_app = build(custom);
+    let r = http_get(&custom_app, "/protected", &[]).await;
     assert_eq!((r.status.as_u16(), r.json()), (201, json!({"foo": "bar"})));
 }
 
@@ -119,4 +120,9 @@ async fn first_value_and_percent_decoding() {
     http_get(&app, &format!("/protected?JWT={t}"), &[])
         .await
         .assert_error(401, "Missing 'jwt' query paramater");
+}
+
+/// `app`, for tests that shadow the name.
+fn build(jwt: JwtManager) -> Router {
+    app(jwt)
 }
