@@ -168,9 +168,18 @@ impl Audience {
 }
 
 /// Secret bytes (an HMAC secret or a PEM private key) that never show up in
-/// `Debug` output or logs.
-#[derive(Clone, PartialEq, Eq)]
+/// `Debug` output or logs. Equality is checked in constant time (for equal
+/// lengths).
+#[derive(Clone)]
 pub struct Secret(Vec<u8>);
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        crate::csrf::constant_time_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     /// Wraps secret bytes.
@@ -332,6 +341,9 @@ pub struct JwtConfig {
     pub(crate) cookie_domain: Option<String>,
     pub(crate) cookie_samesite: Option<SameSite>,
     pub(crate) cookie_secure: bool,
+    /// Whether `JWT_COOKIE_SECURE` was set explicitly (even to `false`): the
+    /// acknowledgement that silences the start-up warning.
+    pub(crate) cookie_secure_explicit: bool,
     pub(crate) csrf_check_form: bool,
     pub(crate) csrf_in_cookies: bool,
     pub(crate) csrf_methods: Vec<String>,
@@ -381,6 +393,7 @@ impl Default for JwtConfig {
             cookie_domain: None,
             cookie_samesite: None,
             cookie_secure: false,
+            cookie_secure_explicit: false,
             csrf_check_form: false,
             csrf_in_cookies: true,
             csrf_methods: ["POST", "PUT", "PATCH", "DELETE"]
@@ -576,12 +589,6 @@ impl JwtConfig {
         /// tokens get a `csrf` claim, cookie lookups enforce CSRF on
         /// `JWT_CSRF_METHODS`, and the cookie helpers write CSRF cookies.
         cookie_csrf_protect, with_cookie_csrf_protect;
-        /// `JWT_COOKIE_SECURE` (default `false`, as in the reference): adds
-        /// `Secure` to every JWT and CSRF cookie.
-        ///
-        /// # Security
-        /// Turn this on in production: without it cookies travel over plain HTTP.
-        cookie_secure, with_cookie_secure;
         /// `JWT_CSRF_CHECK_FORM` (default `false`): when the CSRF header is
         /// missing, also look in the form body (needs the
         /// [`JwtLayer`](crate::axum::JwtLayer) to buffer the body).
@@ -615,6 +622,23 @@ impl JwtConfig {
         session_cookie;
         /// `JWT_VERIFY_SUB`.
         verify_sub;
+    }
+
+    /// `JWT_COOKIE_SECURE` (default `false`, as in the reference): adds
+    /// `Secure` to every JWT and CSRF cookie.
+    ///
+    /// # Security
+    /// Turn this on in production: without it browsers also send the cookies
+    /// over plain HTTP. When cookies are a token location and this is off,
+    /// building the manager logs a `tracing` warning, unless the value was
+    /// set explicitly: `.with_cookie_secure(false)` (or
+    /// `JWT_COOKIE_SECURE=false` in the environment) is the acknowledgement
+    /// for local development over `http://`.
+    #[must_use]
+    pub fn with_cookie_secure(mut self, value: bool) -> Self {
+        self.cookie_secure = value;
+        self.cookie_secure_explicit = true;
+        self
     }
 
     /// `JWT_SECRET_KEY` (default unset): the HMAC secret for `HS*` algorithms.
@@ -963,7 +987,10 @@ impl JwtConfig {
             "JWT_COOKIE_CSRF_PROTECT" => self.cookie_csrf_protect = parse_bool(option, value)?,
             "JWT_COOKIE_DOMAIN" => self.cookie_domain = non_empty(value),
             "JWT_COOKIE_SAMESITE" => self.cookie_samesite = parse_samesite(option, value)?,
-            "JWT_COOKIE_SECURE" => self.cookie_secure = parse_bool(option, value)?,
+            "JWT_COOKIE_SECURE" => {
+                self.cookie_secure = parse_bool(option, value)?;
+                self.cookie_secure_explicit = true;
+            }
             "JWT_CSRF_CHECK_FORM" => self.csrf_check_form = parse_bool(option, value)?,
             "JWT_CSRF_IN_COOKIES" => self.csrf_in_cookies = parse_bool(option, value)?,
             "JWT_CSRF_METHODS" => self.csrf_methods = parse_list(option, value)?,

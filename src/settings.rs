@@ -174,6 +174,16 @@ impl Settings {
                 "JWT_COOKIE_SAMESITE is None but JWT_COOKIE_SECURE is off: browsers reject such cookies"
             );
         }
+        if locations.contains(&TokenLocation::Cookies)
+            && !config.cookie_secure()
+            && !config.cookie_secure_explicit
+        {
+            tracing::warn!(
+                "tokens are read from cookies but JWT_COOKIE_SECURE is off, so browsers also send them over plain HTTP: \
+                 use .with_cookie_secure(true) in production, or set it to false explicitly \
+                 (.with_cookie_secure(false) or JWT_COOKIE_SECURE=false) to acknowledge local development over http://"
+            );
+        }
         Ok(Self {
             decode_algorithms: config.decode_algorithms(),
             locations,

@@ -70,7 +70,9 @@ impl IntoResponseParts for CookieSet {
                     res.headers_mut().append(http::header::SET_COOKIE, value);
                 }
                 Err(_) => {
-                    tracing::error!(cookie = %value, "cookie is not a valid header value; dropped")
+                    // The name only: the value is a token.
+                    let name = value.split('=').next().unwrap_or_default();
+                    tracing::error!(cookie = name, "cookie is not a valid header value; dropped")
                 }
             }
         }

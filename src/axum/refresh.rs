@@ -285,7 +285,9 @@ impl ImplicitRefreshLayer {
                             headers.append(SET_COOKIE, value);
                         }
                         Err(_) => {
-                            tracing::error!(cookie = %value, "renewed cookie is not a valid header value; dropped");
+                            // The name only: the value is a token.
+                            let name = value.split('=').next().unwrap_or_default();
+                            tracing::error!(cookie = name, "renewed cookie is not a valid header value; dropped");
                         }
                     }
                 }
