@@ -287,7 +287,10 @@ impl ImplicitRefreshLayer {
                         Err(_) => {
                             // The name only: the value is a token.
                             let name = value.split('=').next().unwrap_or_default();
-                            tracing::error!(cookie = name, "renewed cookie is not a valid header value; dropped");
+                            tracing::error!(
+                                cookie = name,
+                                "renewed cookie is not a valid header value; dropped"
+                            );
                         }
                     }
                 }
