@@ -4,7 +4,23 @@
 //! The helpers return a [`CookieSet`]: a list of `Set-Cookie` values that the
 //! `axum` module turns into response headers. Werkzeug's attribute order is
 //! kept: `Domain`, `Expires`, `Max-Age`, `Secure`, `HttpOnly`, `Path`,
-//! `SameSite`.
+//! `SameSite`. The [cookie manual](crate::manual::cookies_and_csrf) explains
+//! the browser flow and the production settings.
+//!
+//! ```
+//! use jwt_extended::{JwtConfig, JwtManager};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+//! let token = jwt.create_access_token("alice")?;
+//! let lines: Vec<String> = jwt.set_access_cookies(&token).await?.header_values().collect();
+//! assert_eq!(lines[0], format!("access_token_cookie={token}; HttpOnly; Path=/"));
+//! assert!(lines[1].starts_with("csrf_access_token=") && lines[1].ends_with("; Path=/"));
+//! # Ok(()) }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! #     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(run())
+//! # }
+//! ```
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -15,6 +31,13 @@ use crate::manager::JwtManager;
 
 /// Per-call overrides of the cookie helpers (the reference's `max_age=` and
 /// `domain=` arguments).
+///
+/// ```
+/// use jwt_extended::cookies::CookieOptions;
+///
+/// let options = CookieOptions::default().max_age(3600).domain("example.com");
+/// assert_eq!(options.max_age, Some(3600));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CookieOptions {
@@ -42,6 +65,18 @@ impl CookieOptions {
 }
 
 /// One `Set-Cookie` header value.
+///
+/// ```
+/// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
+/// let unset = jwt.unset_access_cookies();
+/// let cookie = &unset.cookies()[0];
+/// assert_eq!((cookie.name(), cookie.value(), cookie.http_only()), ("access_token_cookie", "", true));
+/// assert_eq!(
+///     cookie.to_string(),
+///     "access_token_cookie=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Path=/"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetCookie {
     name: String,
@@ -144,7 +179,17 @@ fn quote_path(path: &str) -> String {
     out
 }
 
-/// The `Set-Cookie` values one helper call produces, in order.
+/// The `Set-Cookie` values one helper call produces, in order. With the
+/// `axum` feature it is a response part: put it in the response tuple.
+///
+/// ```
+/// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
+/// // `unset_jwt_cookies` is the access set followed by the refresh set.
+/// let all = jwt.unset_access_cookies().merge(jwt.unset_refresh_cookies());
+/// assert_eq!(all, jwt.unset_jwt_cookies());
+/// assert_eq!(all.header_values().count(), 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use = "a CookieSet does nothing until it is added to a response"]
 pub struct CookieSet(Vec<SetCookie>);
@@ -324,6 +369,22 @@ impl JwtManager {
     /// `HttpOnly` cookie and, with CSRF protection and `JWT_CSRF_IN_COOKIES`,
     /// its CSRF value in a script-readable cookie.
     ///
+    /// ```
+    /// use axum::response::{IntoResponse, Response};
+    /// use jwt_extended::{JwtManager, axum::{FlaskJson, error_response}};
+    ///
+    /// async fn login(jwt: JwtManager) -> Response {
+    ///     let cookies = match jwt.create_access_token("alice") {
+    ///         Ok(token) => jwt.set_access_cookies(&token).await,
+    ///         Err(error) => Err(error),
+    ///     };
+    ///     match cookies {
+    ///         Ok(cookies) => (cookies, FlaskJson(serde_json::json!({"login": true}))).into_response(),
+    ///         Err(error) => error_response(&jwt, &error),
+    ///     }
+    /// }
+    /// ```
+    ///
     /// # Errors
     /// The token is verified first: decoding errors (e.g. expired), or
     /// `Missing claim: csrf` for a token created with CSRF protection off.
@@ -390,7 +451,17 @@ impl JwtManager {
     }
 
     /// Cookies that delete all four JWT and CSRF cookies, access first
-    /// (`unset_jwt_cookies`).
+    /// (`unset_jwt_cookies`). They have an empty value, an `Expires` in 1970
+    /// and no `Max-Age`, like the reference's.
+    ///
+    /// ```
+    /// use axum::response::IntoResponse;
+    /// use jwt_extended::{JwtManager, axum::FlaskJson};
+    ///
+    /// async fn logout(jwt: JwtManager) -> impl IntoResponse {
+    ///     (jwt.unset_jwt_cookies(), FlaskJson(serde_json::json!({"msg": "logout successful"})))
+    /// }
+    /// ```
     pub fn unset_jwt_cookies(&self) -> CookieSet {
         self.unset_jwt_cookies_with(&CookieOptions::default())
     }

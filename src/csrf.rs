@@ -13,7 +13,15 @@
 
 use subtle::ConstantTimeEq as _;
 
-/// Compares two secrets in constant time (for equal lengths).
+/// Compares two secrets in constant time (for equal lengths; the length
+/// itself is not secret).
+///
+/// ```
+/// use jwt_extended::csrf::constant_time_eq;
+///
+/// assert!(constant_time_eq(b"4f1a-csrf", b"4f1a-csrf"));
+/// assert!(!constant_time_eq(b"4f1a-csrf", b"4f1a-csrF"));
+/// ```
 #[must_use]
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
@@ -22,6 +30,16 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Whether `method` (as sent, e.g. `POST`) is one of the configured CSRF
 /// methods. Like the reference, the request method is upper-cased and the
 /// comparison with the configured names is case-sensitive.
+///
+/// ```
+/// use jwt_extended::csrf::is_csrf_method;
+///
+/// let defaults = ["POST", "PUT", "PATCH", "DELETE"].map(String::from);
+/// assert!(is_csrf_method("POST", &defaults));
+/// assert!(!is_csrf_method("GET", &defaults));
+/// // A lower-case configured name never matches.
+/// assert!(!is_csrf_method("POST", &["post".to_owned()]));
+/// ```
 #[must_use]
 pub fn is_csrf_method(method: &str, csrf_methods: &[String]) -> bool {
     if method.bytes().any(|b| b.is_ascii_lowercase()) {

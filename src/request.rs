@@ -15,7 +15,8 @@ use crate::error::{Error, ErrorKind};
 use crate::settings::Settings;
 use crate::token::decode::is_python_whitespace;
 
-/// What the framework glue could read of the request body.
+/// What the framework glue could read of the request body (see
+/// [`RequestParts`] for an example).
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub enum Body<'a> {
@@ -28,7 +29,31 @@ pub enum Body<'a> {
     TooLarge,
 }
 
-/// The parts of a request that token lookup reads.
+/// The parts of a request that token lookup reads, for
+/// [`JwtManager::verify_request`](crate::JwtManager::verify_request) outside
+/// axum.
+///
+/// ```
+/// use http::{HeaderMap, Method};
+/// use jwt_extended::{JwtConfig, JwtManager, VerifyOptions, config::TokenLocation};
+/// use jwt_extended::request::{Body, RequestParts};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let jwt = JwtManager::new(
+///     JwtConfig::new().with_secret_key("s").with_token_location([TokenLocation::Json]),
+/// )?;
+/// let body = format!(r#"{{"access_token": "{}"}}"#, jwt.create_access_token("alice")?);
+/// let mut headers = HeaderMap::new();
+/// headers.insert("content-type", "application/json".parse()?);
+/// let parts = RequestParts::new(&Method::POST, &headers, None)
+///     .with_body(Body::Buffered(body.as_bytes()));
+/// let verified = jwt.verify_request(&parts, &VerifyOptions::new()).await?;
+/// assert_eq!(verified.map(|v| v.location()), Some(TokenLocation::Json));
+/// # Ok(()) }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// #     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(run())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RequestParts<'a> {
     /// The request method.
