@@ -2,9 +2,7 @@
 //! Flask where axum and Flask differ (automatic `OPTIONS`, 404/405 pages,
 //! `request.json` errors), so that each example is HTTP-identical to its
 //! Python original.
-// `result_large_err`: these helpers hand back a ready Flask-like response as
-// their error, which handlers return as is; boxing it would buy nothing.
-#![allow(dead_code, unreachable_pub, clippy::result_large_err)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
 
