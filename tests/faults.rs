@@ -220,11 +220,11 @@ impl PostgresProcess {
             bin: pg_bin(),
             as_postgres,
         };
-        run(&mut pg.command("initdb").arg("-D").arg(pg.data()).args([
-            "--auth=trust",
-            "-U",
-            "postgres",
-        ]));
+        run(pg
+            .command("initdb")
+            .arg("-D")
+            .arg(pg.data())
+            .args(["--auth=trust", "-U", "postgres"]));
         pg.restart().await;
         pg
     }
@@ -540,10 +540,10 @@ impl Load {
     }
 
     fn set_phase(&self, phase: Phase) {
-        if phase == Phase::Faulty {
-            if let Ok(mut at) = self.fault_at.lock() {
-                *at = Some(Instant::now());
-            }
+        if phase == Phase::Faulty
+            && let Ok(mut at) = self.fault_at.lock()
+        {
+            *at = Some(Instant::now());
         }
         self.phase.store(phase as u8, Ordering::SeqCst);
     }
