@@ -64,7 +64,8 @@ impl CookieOptions {
     }
 }
 
-/// One `Set-Cookie` header value.
+/// One `Set-Cookie` header value. Its `Debug` output hides the value (a
+/// token or a CSRF value); [`value`](Self::value) and `Display` give it.
 ///
 /// ```
 /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
@@ -77,7 +78,7 @@ impl CookieOptions {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SetCookie {
     name: String,
     value: String,
@@ -88,6 +89,27 @@ pub struct SetCookie {
     http_only: bool,
     path: String,
     same_site: Option<SameSite>,
+}
+
+impl fmt::Debug for SetCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.value.is_empty() {
+            ""
+        } else {
+            "[redacted]"
+        };
+        f.debug_struct("SetCookie")
+            .field("name", &self.name)
+            .field("value", &value)
+            .field("domain", &self.domain)
+            .field("expires", &self.expires)
+            .field("max_age", &self.max_age)
+            .field("secure", &self.secure)
+            .field("http_only", &self.http_only)
+            .field("path", &self.path)
+            .field("same_site", &self.same_site)
+            .finish()
+    }
 }
 
 impl SetCookie {
