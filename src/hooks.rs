@@ -176,7 +176,7 @@ impl fmt::Debug for SigningKey {
 /// tenant, a public key picked by `kid` while keys rotate, or keys fetched
 /// from a key service (it is async for that).
 ///
-/// Called exactly once per decode (requests, [`JwtManager::decode_token`],
+/// Called exactly once per decode (requests, [`JwtManager::decode_token`](crate::JwtManager::decode_token),
 /// the cookie helpers), *before* the signature is checked: what it reads is
 /// untrusted and must only pick a key. Returning an error refuses the token
 /// with that error; for an unknown key id, an

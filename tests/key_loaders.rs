@@ -298,7 +298,7 @@ async fn the_async_loader_runs_once_per_decode() {
     ok(jwt.decode_token(&token).await);
     assert_eq!(service.calls.load(Ordering::SeqCst), 2);
 
-    // An expired token: once as well (the reference decodes it twice).
+    // An expired token: once as well, as in the reference.
     let expired = ok(jwt
         .access_token("alice")
         .expires_at(std::time::SystemTime::now() - Duration::from_secs(60))

@@ -161,7 +161,7 @@ impl<R> Jwt<R> {
     /// The claims as your own type.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidClaim`] if they do not fit.
+    /// [`ErrorKind::InvalidClaim`](crate::ErrorKind::InvalidClaim) if they do not fit.
     pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
         self.verified.token().claims_as()
     }
