@@ -45,7 +45,16 @@ pub trait Requirement: Send + Sync + 'static {
     const OPTIONS: VerifyOptions;
 }
 
-/// An access token (`@jwt_required()`); refresh tokens are refused.
+/// An access token (`@jwt_required()`); refresh tokens are refused. The
+/// default requirement of [`Jwt`], [`CurrentUser`] and [`Claims`].
+///
+/// ```
+/// use jwt_extended::axum::{Access, Jwt};
+///
+/// async fn handler(token: Jwt<Access>) -> String { // same as `Jwt`
+///     token.identity().to_string()
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Access;
 
@@ -53,7 +62,17 @@ impl Requirement for Access {
     const OPTIONS: VerifyOptions = VerifyOptions::new();
 }
 
-/// A fresh access token (`@jwt_required(fresh=True)`).
+/// A fresh access token (`@jwt_required(fresh=True)`): a token created with
+/// `.fresh(true)` (or still within its `.fresh_for(..)` window). Otherwise
+/// 401 `Fresh token required`, replaceable with `needs_fresh_token_loader`.
+///
+/// ```
+/// use jwt_extended::axum::{Fresh, Jwt};
+///
+/// async fn change_password(token: Jwt<Fresh>) -> String {
+///     format!("password of {} changed", token.identity())
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fresh;
 
@@ -63,6 +82,17 @@ impl Requirement for Fresh {
 
 /// A refresh token (`@jwt_required(refresh=True)`), read from the refresh
 /// cookie and JSON key.
+///
+/// ```
+/// use axum::extract::State;
+/// use jwt_extended::{JwtManager, axum::{FlaskJson, JwtRejection, Jwt, Refresh}};
+/// use serde_json::{Value, json};
+///
+/// async fn refresh(State(jwt): State<JwtManager>, token: Jwt<Refresh>) -> Result<FlaskJson<Value>, JwtRejection> {
+///     let access_token = jwt.create_access_token(token.identity())?;
+///     Ok(FlaskJson(json!({ "access_token": access_token })))
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Refresh;
 
@@ -71,6 +101,14 @@ impl Requirement for Refresh {
 }
 
 /// Any token type (`@jwt_required(verify_type=False)`).
+///
+/// ```
+/// use jwt_extended::axum::{AnyType, Jwt};
+///
+/// async fn logout(token: Jwt<AnyType>) -> String {
+///     format!("{} token of {} revoked", token.token_type().unwrap_or("access"), token.identity())
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AnyType;
 
@@ -140,19 +178,44 @@ impl<R> std::fmt::Debug for Jwt<R> {
 }
 
 impl<R> Jwt<R> {
-    /// The verified token.
+    /// The verified token (also reachable through `Deref`).
+    ///
+    /// ```
+    /// use jwt_extended::axum::Jwt;
+    ///
+    /// async fn handler(token: Jwt) -> String {
+    ///     let claims = token.token().claims(); // `get_jwt()`
+    ///     format!("{} claims", claims.len())
+    /// }
+    /// ```
     #[must_use]
     pub fn token(&self) -> &DecodedToken {
         self.verified.token()
     }
 
     /// Where the token was found (`get_jwt_request_location()`).
+    ///
+    /// ```
+    /// use jwt_extended::{axum::Jwt, config::TokenLocation};
+    ///
+    /// async fn handler(token: Jwt) -> &'static str {
+    ///     if token.location() == TokenLocation::Cookies { "cookie" } else { "elsewhere" }
+    /// }
+    /// ```
     #[must_use]
     pub fn location(&self) -> TokenLocation {
         self.verified.location()
     }
 
     /// The encoded token as the client sent it.
+    ///
+    /// ```
+    /// use jwt_extended::axum::Jwt;
+    ///
+    /// async fn handler(token: Jwt) -> String {
+    ///     token.encoded().to_owned()
+    /// }
+    /// ```
     #[must_use]
     pub fn encoded(&self) -> &str {
         self.verified.encoded()
@@ -160,19 +223,51 @@ impl<R> Jwt<R> {
 
     /// The claims as your own type.
     ///
+    /// ```
+    /// use jwt_extended::axum::Jwt;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Roles { roles: Vec<String> }
+    ///
+    /// async fn handler(token: Jwt) -> String {
+    ///     token.claims_as::<Roles>().map(|r| r.roles.join(",")).unwrap_or_default()
+    /// }
+    /// ```
+    ///
     /// # Errors
     /// [`ErrorKind::InvalidClaim`](crate::ErrorKind::InvalidClaim) if they do not fit.
     pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
         self.verified.token().claims_as()
     }
 
-    /// The whole verification outcome.
+    /// The whole verification outcome (token, location, loaded user).
+    ///
+    /// ```
+    /// use jwt_extended::axum::Jwt;
+    ///
+    /// #[derive(Clone)]
+    /// struct User { name: String }
+    ///
+    /// async fn handler(token: Jwt) -> String {
+    ///     // `current_user`, when a user loader is registered.
+    ///     token.verified().user::<User>().map(|u| u.name.clone()).unwrap_or_default()
+    /// }
+    /// ```
     #[must_use]
     pub fn verified(&self) -> &Verified {
         &self.verified
     }
 
     /// Consumes the extractor into the verification outcome.
+    ///
+    /// ```
+    /// use jwt_extended::{Verified, axum::Jwt};
+    ///
+    /// async fn handler(token: Jwt) -> String {
+    ///     let verified: Verified = token.into_verified();
+    ///     verified.token().identity().to_string()
+    /// }
+    /// ```
     #[must_use]
     pub fn into_verified(self) -> Verified {
         self.verified
