@@ -273,3 +273,36 @@ async fn overriding_sub_with_a_non_string_is_refused_on_the_way_back() {
         .await
         .assert_error(422, "Subject must be a string");
 }
+
+#[tokio::test]
+async fn non_string_identity() {
+    // The reference's test_non_string_identity: `create_access_token(1234)`
+    // writes an integer `sub`, refused with 422. Here an integer identity is
+    // written as a string, and the reference's token takes an explicit raw
+    // identity.
+    let jwt = build(builder());
+    let app = app(jwt.clone());
+
+    let token = ok(jwt.create_access_token(&1234));
+    assert_eq!(payload(&token)["sub"], "1234");
+    assert_eq!(
+        http_get_bearer(&app, "/protected", &token).await.status,
+        200
+    );
+
+    let raw = ok(jwt.create_access_token(&IdentityClaim::raw(1234)));
+    assert_eq!(payload(&raw)["sub"], 1234);
+    http_get_bearer(&app, "/protected", &raw)
+        .await
+        .assert_error(422, "Subject must be a string");
+
+    // JWT_VERIFY_SUB = False accepts it, as in the reference.
+    let lenient = build(JwtManager::builder(
+        JwtConfig::new()
+            .with_secret_key("foobarbaz")
+            .with_verify_sub(false),
+    ));
+    let response = http_get_bearer(&self::app(lenient), "/protected", &raw).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["sub"], 1234);
+}
