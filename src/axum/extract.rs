@@ -509,8 +509,9 @@ fn user_of<U: Clone + Send + Sync + 'static>(
             std::any::type_name::<U>()
         ),
         Some(loaded) => format!(
-            "CurrentUser<{}> does not match the user loader, which loads {loaded}",
-            std::any::type_name::<U>()
+            "CurrentUser<{wanted}> does not match the user loader, which loads {loaded}: \
+             ask for CurrentUser<{loaded}>, or register a loader whose User is {wanted}",
+            wanted = std::any::type_name::<U>()
         ),
     };
     Err(JwtRejection::new(Error::misconfigured(message), manager))
