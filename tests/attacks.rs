@@ -1736,3 +1736,34 @@ async fn validly_signed_oddities_follow_the_reference() {
         assert_eq!(response.status.as_u16(), 200, "{case}: {}", response.text());
     }
 }
+
+// ---------------------------------------------------------------- algorithmic complexity
+
+/// A CSRF form check on a multipart body must stay linear: a boundary of
+/// 100 000 dashes against a 1 MB body of dashes cost ~5 s of CPU per request
+/// with the naive substring search the multipart reader used (found in review,
+/// fixed with a linear search in src/request.rs).
+#[tokio::test]
+async fn multipart_boundary_search_is_linear() {
+    let jwt = manager_with(
+        JwtConfig::new()
+            .with_token_location([TokenLocation::Cookies])
+            .with_csrf_check_form(true),
+    );
+    let target = Target::new("cookies + CSRF form", jwt);
+    let boundary = format!("{}x", "-".repeat(100_000));
+    let body = "-".repeat(1_000_000);
+    let request = request(Method::POST, "/protected")
+        .header("cookie", "access_token_cookie=anything")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap_or_default();
+    let started = std::time::Instant::now();
+    let response = send(&target.app, request).await;
+    let took = started.elapsed();
+    response.assert_error(401, "Missing CSRF token");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
