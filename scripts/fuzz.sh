@@ -14,7 +14,7 @@
 #   cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run <target> artifacts/<target>/<file>
 # then turn it into a regression test in the crate (see SECURITY.md).
 #
-# Needs cargo-fuzz (`cargo install cargo-fuzz`). The machine has only the
+# Installs cargo-fuzz if it is missing. The machine has only the
 # stable toolchain; cargo-fuzz needs nightly flags (-Zsanitizer), which
 # RUSTC_BOOTSTRAP=1 unlocks on stable. The fuzzers run under `nice`.
 set -euo pipefail
@@ -34,8 +34,8 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2
-  exit 1
+  echo "==> installing cargo-fuzz (cargo install cargo-fuzz --locked)"
+  nice -n 10 cargo install cargo-fuzz --locked
 fi
 
 export RUSTC_BOOTSTRAP=1
