@@ -22,14 +22,9 @@ use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
 
 async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -> Response {
-    let credentials = common::request_json(&headers, &body).and_then(|json| {
-        Ok((
-            common::json_get(&json, "username")?.cloned(),
-            common::json_get(&json, "password")?.cloned(),
-        ))
-    });
-    let (username, password) = match credentials {
-        Ok(c) => c,
+    let [username, password] = match common::json_fields(&headers, &body, ["username", "password"])
+    {
+        Ok(fields) => fields,
         Err(response) => return response,
     };
     if username.as_ref().and_then(Value::as_str) != Some("test")

@@ -42,20 +42,14 @@ fn config() -> Result<JwtConfig, jwt_extended::config::ConfigError> {
 }
 
 async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -> Response {
-    let json = match common::request_json(&headers, &body) {
-        Ok(json) => json,
+    let [username, password] = match common::json_fields(&headers, &body, ["username", "password"])
+    {
+        Ok(fields) => fields,
         Err(response) => return response,
     };
-    let (username, password) = match (
-        common::json_get(&json, "username"),
-        common::json_get(&json, "password"),
-    ) {
-        (Ok(u), Ok(p)) => (u, p),
-        (Err(response), _) | (_, Err(response)) => return response,
-    };
     let (Some(username), Some(password)) = (
-        username.and_then(|u| u.as_str()),
-        password.and_then(|p| p.as_str()),
+        username.as_ref().and_then(|u| u.as_str()),
+        password.as_ref().and_then(|p| p.as_str()),
     ) else {
         return bad_credentials();
     };

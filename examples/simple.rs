@@ -22,21 +22,10 @@ use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
 
-/// `request.json.get("username")` and `"password"`, with Flask's answers for
-/// bodies that are not JSON objects.
-fn credentials(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(Option<Value>, Option<Value>), Response> {
-    let json = common::request_json(headers, body)?;
-    let username = common::json_get(&json, "username")?.cloned();
-    let password = common::json_get(&json, "password")?.cloned();
-    Ok((username, password))
-}
-
 async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -> Response {
-    let (username, password) = match credentials(&headers, &body) {
-        Ok(c) => c,
+    let [username, password] = match common::json_fields(&headers, &body, ["username", "password"])
+    {
+        Ok(fields) => fields,
         Err(response) => return response,
     };
     if username.as_ref().and_then(Value::as_str) != Some("test")

@@ -71,6 +71,7 @@
 //! HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and EdDSA
 //! (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
 #![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod blocklist;

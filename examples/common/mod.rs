@@ -220,3 +220,19 @@ pub(crate) fn json_get<'a>(json: &'a Value, key: &str) -> Result<Option<&'a Valu
         _ => Err(bad_request()),
     }
 }
+
+/// `request.json.get(name, None)` for each name: the login routes' way of
+/// reading credentials, with Flask's answers for bad bodies.
+#[allow(clippy::result_large_err)]
+pub(crate) fn json_fields<const N: usize>(
+    headers: &HeaderMap,
+    body: &Bytes,
+    names: [&str; N],
+) -> Result<[Option<Value>; N], Response> {
+    let json = request_json(headers, body)?;
+    let mut out = [const { None }; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = json_get(&json, name)?.cloned();
+    }
+    Ok(out)
+}
