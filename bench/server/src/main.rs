@@ -1,0 +1,97 @@
+//! The quickstart's routes on `jwt-extended`, with a revocation store chosen
+//! at start-up, so that `bench/http.sh` can measure what the blocklist costs:
+//!
+//! - `BENCH_BLOCKLIST=none` (default): no blocklist.
+//! - `BENCH_BLOCKLIST=memory`: [`MemoryBlocklist`].
+//! - `BENCH_BLOCKLIST=redis`: [`RedisBlocklist`] at `$REDIS_URL`.
+//!
+//! Both stores are preloaded with `$BENCH_REVOKED` (default 1000) revoked
+//! entries; the tokens `/login` hands out are not among them, so every
+//! `/protected` request is a lookup that misses, as for a valid token.
+//!
+//! Same secret (`JWT_SECRET_KEY`, default `super-secret-dev-key`) and routes
+//! as `examples/quickstart.rs`, without its Flask-compatibility wrapper (404
+//! and 405 pages, `OPTIONS`): `POST /login` with
+//! `{"username": "testuser", "password": "testpass"}`, `GET /protected` with
+//! a bearer token. Listens on `127.0.0.1:$PORT` (default 5002).
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jwt_extended::axum::{FlaskJson, Jwt, error_response};
+use jwt_extended::blocklist::{MemoryBlocklist, RedisBlocklist, Revocation};
+use jwt_extended::{JwtConfig, JwtManager};
+use serde_json::{Value, json};
+
+async fn login(State(jwt): State<JwtManager>, Json(body): Json<Value>) -> Response {
+    let field = |name: &str| body.get(name).and_then(Value::as_str);
+    if field("username") != Some("testuser") || field("password") != Some("testpass") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            FlaskJson(json!({"msg": "Bad username or password"})),
+        )
+            .into_response();
+    }
+    match jwt.create_access_token("testuser") {
+        Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
+        Err(error) => error_response(&jwt, &error),
+    }
+}
+
+async fn protected(token: Jwt) -> impl IntoResponse {
+    FlaskJson(json!({ "logged_in_as": token.identity() }))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let secret = std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| "super-secret-dev-key".into());
+    let config = JwtConfig::new().with_secret_key(secret);
+    let builder = JwtManager::builder(config);
+    let kind = std::env::var("BENCH_BLOCKLIST").unwrap_or_else(|_| "none".into());
+    let builder = match kind.as_str() {
+        "none" => builder,
+        "memory" => builder.blocklist(MemoryBlocklist::new()),
+        "redis" => {
+            let url =
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+            builder.blocklist(RedisBlocklist::connect(&url).await?)
+        }
+        other => return Err(format!("BENCH_BLOCKLIST={other}: use none, memory or redis").into()),
+    };
+    let jwt = builder.build()?;
+    if kind != "none" {
+        let revoked: usize = std::env::var("BENCH_REVOKED")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let exp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            + Duration::from_secs(3600).as_secs();
+        let exp = i64::try_from(exp)?;
+        for i in 0..revoked {
+            jwt.revoke_entry(&Revocation::for_jti(
+                format!("bench-revoked-{i}"),
+                Some(exp),
+            ))
+            .await?;
+        }
+    }
+    let app = Router::new()
+        .route("/login", post(login))
+        .route("/protected", get(protected))
+        .with_state(jwt);
+    let port = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5002);
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    eprintln!("bench-server (blocklist: {kind}) listening on http://127.0.0.1:{port}");
+    axum::serve(listener, app).await?;
+    Ok(())
+}
