@@ -672,7 +672,12 @@ impl JwtManager {
         let token = self
             .decode_bytes(&found.token, found.csrf.as_deref(), false)
             .await?;
-        let encoded: Arc<str> = Arc::from(String::from_utf8_lossy(&found.token).as_ref());
+        // A token that decoded is base64url and dots, so this is always UTF-8;
+        // `from_utf8` checks ASCII in bulk, `from_utf8_lossy` byte by byte.
+        let encoded: Arc<str> = match std::str::from_utf8(&found.token) {
+            Ok(text) => Arc::from(text),
+            Err(_) => Arc::from(String::from_utf8_lossy(&found.token).as_ref()),
+        };
         self.check_token(&token, options).await?;
         let user = self.load_user(&token).await?;
         Ok(Some(Verified {
@@ -692,7 +697,7 @@ impl JwtManager {
     ) -> Result<(), Error> {
         let with_parts = |e: Error| e.with_token(token.header().clone(), token.claims().clone());
         if options.verify_type {
-            let is_refresh = token.claim("type") == Some(&Value::from("refresh"));
+            let is_refresh = token.is_refresh();
             if !options.refresh && is_refresh {
                 return Err(Error::new(
                     ErrorKind::WrongTokenType,
