@@ -6,7 +6,7 @@
 #     the docs build, the benchmark build, and the example-by-example comparison
 #     with the Python reference (interop/run_all.sh),
 #   - stops the servers.
-# Options: --quick skips the release build, the interop comparison and the browser test.
+# Options: --quick skips the interop comparison and the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,11 +29,9 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, all features, warnings denied)"
 cargo clippy --all-targets --all-features -- -D warnings
 
-if [ "$quick" = 0 ]; then
-  step "release build of the examples (for the browser test and the interop comparison)"
-  cargo build --release --examples
-  export JWT_EXT_EXAMPLES_DIR="$PWD/target/release/examples"
-fi
+# `cargo test` builds every example before it runs any test; the browser test
+# and the interop comparison use those (debug) binaries.
+export JWT_EXT_EXAMPLES_DIR="$PWD/target/debug/examples"
 
 step "cargo test (all features, against the real servers)"
 if [ "$quick" = 1 ]; then
@@ -46,10 +44,10 @@ step "core without axum, pure-Rust crypto backend"
 cargo test --no-default-features --features rust-crypto --lib
 
 step "docs (warnings denied)"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features redis,sqlite,postgres
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
 
-step "benchmarks build"
-cargo bench --no-run
+step "benchmarks build (dev profile: checks they build without a second optimised build)"
+cargo bench --no-run --profile dev
 
 if [ "$quick" = 0 ]; then
   step "examples against the Python reference, request by request"
