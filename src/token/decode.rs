@@ -7,6 +7,7 @@
 //! The order of checks is the reference's; the first failure wins.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -195,9 +196,9 @@ impl Unverified<'_> {
     pub(crate) fn verify_signature(
         &self,
         algorithm: Algorithm,
-        key: &DecodingKey,
+        key: &Arc<DecodingKey>,
     ) -> Result<(), Error> {
-        match keys::verify(algorithm, key, self.signing_input, &self.signature) {
+        match keys::verify_cached(algorithm, key, self.signing_input, &self.signature) {
             Ok(true) => Ok(()),
             // A key of the wrong family (an RSA key for an HS256 token) cannot
             // verify anything: the token is refused like a bad signature.

@@ -1,10 +1,11 @@
 //! Key material: parsing PEM keys and secrets once, at build time, and the
 //! signing/verifying primitives built on `jsonwebtoken`'s crypto providers.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
 
 use base64::Engine as _;
-use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::crypto::{CryptoProvider, JwtVerifier};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::config::{ConfigError, JwtConfig, Secret};
@@ -238,6 +239,62 @@ pub(crate) fn verify(
     Ok(verifier.verify(message, &signature.to_vec()).is_ok())
 }
 
+/// The verifier last built on this thread, and for what.
+struct CachedVerifier {
+    /// Identifies the key by its allocation, which this `Weak` keeps from
+    /// being freed (and reused by another key) while the entry lives.
+    key: Weak<DecodingKey>,
+    algorithm: Algorithm,
+    verifier: Box<dyn JwtVerifier>,
+}
+
+thread_local! {
+    static VERIFIER: RefCell<Option<CachedVerifier>> = const { RefCell::new(None) };
+}
+
+/// [`verify`], reusing the verifier this thread built last time for the same
+/// key and algorithm. Building one is per-token work that depends on nothing
+/// else (for HMAC, the key schedule: two SHA-256 blocks; for the others, a
+/// copy of the key), so the configured key pays it once per thread instead
+/// of once per token. The entry is replaced by the next key verified on the
+/// thread (a dropped manager's key included).
+#[allow(
+    clippy::ptr_arg,
+    reason = "jsonwebtoken's verifiers take &Vec<u8>: no copy"
+)]
+pub(crate) fn verify_cached(
+    algorithm: Algorithm,
+    key: &Arc<DecodingKey>,
+    message: &[u8],
+    signature: &Vec<u8>,
+) -> Result<bool, jsonwebtoken::errors::Error> {
+    let cached = VERIFIER.try_with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        let hit = slot.as_ref().is_some_and(|c| {
+            c.algorithm == algorithm && std::ptr::eq(c.key.as_ptr(), Arc::as_ptr(key))
+        });
+        if !hit {
+            let provider = CryptoProvider::try_get_default()?;
+            let verifier = match (provider.verifier_factory)(&algorithm, key) {
+                Ok(verifier) => verifier,
+                Err(e) => return Some(Err(e)),
+            };
+            *slot = Some(CachedVerifier {
+                key: Arc::downgrade(key),
+                algorithm,
+                verifier,
+            });
+        }
+        let verifier = &slot.as_ref()?.verifier;
+        Some(Ok(verifier.verify(message, signature).is_ok()))
+    });
+    match cached {
+        Ok(Some(result)) => result,
+        // Thread-local storage torn down, or no provider: the plain path.
+        _ => verify(algorithm, key, message, signature),
+    }
+}
+
 /// A verification key together with the algorithm family it belongs to.
 pub(crate) type SharedDecodingKey = Arc<DecodingKey>;
 
@@ -399,6 +456,42 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.option(), "JWT_SECRET_KEY");
+    }
+
+    #[test]
+    fn cached_verifiers_follow_the_key() -> Result<(), Box<dyn std::error::Error>> {
+        ensure_crypto_provider()?;
+        let message = b"header.payload";
+        let signed_with = |secret: &str| {
+            sign(
+                Algorithm::HS256,
+                &EncodingKey::from_secret(secret.as_bytes())?,
+                message,
+            )
+        };
+        let (sig_a, sig_b) = (signed_with("a")?, signed_with("b")?);
+        let key = |secret: &str| DecodingKey::from_secret(secret.as_bytes()).map(Arc::new);
+
+        let a = key("a")?;
+        assert!(verify_cached(Algorithm::HS256, &a, message, &sig_a)?);
+        assert!(verify_cached(Algorithm::HS256, &a, message, &sig_a)?); // cached
+        assert!(!verify_cached(Algorithm::HS256, &a, message, &sig_b)?);
+        // Another algorithm with the same key is another verifier.
+        let sig_384 = sign(Algorithm::HS384, &EncodingKey::from_secret(b"a")?, message)?;
+        assert!(!verify_cached(Algorithm::HS256, &a, message, &sig_384)?);
+        assert!(verify_cached(Algorithm::HS384, &a, message, &sig_384)?);
+        // A dropped key's entry is never used for the next key, even one
+        // allocated where it was.
+        drop(a);
+        for _ in 0..3 {
+            let b = key("b")?;
+            assert!(!verify_cached(Algorithm::HS256, &b, message, &sig_a)?);
+            assert!(verify_cached(Algorithm::HS256, &b, message, &sig_b)?);
+        }
+        // A key of the wrong family is an error, as uncached.
+        let rsa = Arc::new(DecodingKey::from_rsa_components("AQAB", "AQAB")?);
+        assert!(verify_cached(Algorithm::HS256, &rsa, message, &sig_a).is_err());
+        Ok(())
     }
 
     #[test]
