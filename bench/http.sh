@@ -9,6 +9,9 @@
 #   ours-memory   bench/server with MemoryBlocklist (1000 revoked entries)
 #   ours-redis    bench/server with RedisBlocklist (1000 revoked entries), Redis
 #                 from scripts/services.sh
+#   ours-memory-ct, ours-redis-ct
+#                 the same two on tokio's current-thread runtime (the others
+#                 run on #[tokio::main]'s multi-threaded one; see BENCHMARKS.md)
 #
 # on GET /protected with a valid bearer token (all six) and POST /login (token
 # creation: ours, baseline, python), at 64 and 256 connections. Rounds are
@@ -175,6 +178,8 @@ start python "$port" "${GUNICORN[@]}" --chdir "$ROOT/interop/reference_apps" --w
 BENCH_BLOCKLIST=none start ours-bare "$(free_port)" "$BENCH_SERVER"
 BENCH_BLOCKLIST=memory start ours-memory "$(free_port)" "$BENCH_SERVER"
 REDIS_URL=$REDIS_URL BENCH_BLOCKLIST=redis start ours-redis "$(free_port)" "$BENCH_SERVER"
+BENCH_RUNTIME=current_thread BENCH_BLOCKLIST=memory start ours-memory-ct "$(free_port)" "$BENCH_SERVER"
+BENCH_RUNTIME=current_thread REDIS_URL=$REDIS_URL BENCH_BLOCKLIST=redis start ours-redis-ct "$(free_port)" "$BENCH_SERVER"
 
 cat >"$RESULTS/login.lua" <<EOF
 wrk.method = "POST"
@@ -183,7 +188,8 @@ wrk.body = '$LOGIN_BODY'
 EOF
 
 CELLS=(protected/ours protected/baseline protected/python protected/ours-bare
-  protected/ours-memory protected/ours-redis login/ours login/baseline login/python)
+  protected/ours-memory protected/ours-redis protected/ours-memory-ct protected/ours-redis-ct
+  login/ours login/baseline login/python)
 for extra in "${EXTRA[@]}"; do
   name=${extra%%=*}
   [ -x "${extra#*=}" ] || die "--extra $extra: not an executable"
@@ -322,7 +328,8 @@ print("Cores: the server's and wrk's CPU use during the run (1.00 = one core bus
 print()
 print("| route | conns | server | req/s | min–max | ×baseline | ×python | CPU/req µs | ×baseline | p50 ms | p99 ms | server cores | wrk cores | peak RSS MB |")
 print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-order = ["ours", "baseline", "python", "ours-bare", "ours-memory", "ours-redis"]
+order = ["ours", "baseline", "python", "ours-bare", "ours-memory", "ours-redis",
+         "ours-memory-ct", "ours-redis-ct"]
 order += sorted({k[2] for k in runs} - set(order))
 problems = []
 for route in ["protected", "login"]:
@@ -347,14 +354,15 @@ for route in ["protected", "login"]:
                   f"{med(key, 'p50_ms'):.2f} | {med(key, 'p99_ms'):.2f} | "
                   f"{med(key, 'server_cores'):.2f} | {med(key, 'wrk_cores'):.2f} | {mb} |")
 print()
-for conns in sorted({k[1] for k in runs}):
-    mem = ("protected", conns, "ours-memory")
-    red = ("protected", conns, "ours-redis")
+for conns, suffix in [(c, s) for s in ["", "-ct"] for c in sorted({k[1] for k in runs})]:
+    mem = ("protected", conns, "ours-memory" + suffix)
+    red = ("protected", conns, "ours-redis" + suffix)
+    runtime = "current-thread runtime" if suffix else "multi-thread runtime"
     if mem in runs and red in runs:
         t = med(red, "requests_per_sec") / med(mem, "requests_per_sec")
         c_app = med(red, "server_cpu_us_per_req") / med(mem, "server_cpu_us_per_req")
         c_all = (med(red, "server_cpu_us_per_req") + med(red, "redis_cpu_us_per_req")) / med(mem, "server_cpu_us_per_req")
-        print(f"- Redis blocklist vs in-memory at {conns} connections: throughput {t:.3f}× "
+        print(f"- Redis blocklist vs in-memory, {runtime}, {conns} connections: throughput {t:.3f}× "
               f"({(1 - t) * 100:.1f}% less); app CPU per request {c_app:.2f}×, app + Redis {c_all:.2f}× "
               f"(Redis: {med(red, 'redis_cpu_us_per_req'):.1f} µs/req)")
 for p in problems:

@@ -14,6 +14,9 @@
 //! and 405 pages, `OPTIONS`): `POST /login` with
 //! `{"username": "testuser", "password": "testpass"}`, `GET /protected` with
 //! a bearer token. Listens on `127.0.0.1:$PORT` (default 5002).
+//!
+//! `BENCH_RUNTIME=current_thread` runs it on tokio's single-threaded
+//! runtime instead of `#[tokio::main]`'s multi-threaded one.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -47,8 +50,22 @@ async fn protected(token: Jwt) -> impl IntoResponse {
     FlaskJson(json!({ "logged_in_as": token.identity() }))
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `#[tokio::main]`'s runtime by default; BENCH_RUNTIME=current_thread
+    // for the single-threaded one (see BENCHMARKS.md, Redis).
+    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        Ok("multi_thread") | Err(_) => tokio::runtime::Builder::new_multi_thread(),
+        Ok(other) => {
+            return Err(format!("BENCH_RUNTIME={other}: use multi_thread or current_thread").into());
+        }
+    }
+    .enable_all()
+    .build()?;
+    runtime.block_on(serve())
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let secret = std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| "super-secret-dev-key".into());
     let config = JwtConfig::new().with_secret_key(secret);
     let builder = JwtManager::builder(config);
