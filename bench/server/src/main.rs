@@ -57,7 +57,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
         Ok("multi_thread") | Err(_) => tokio::runtime::Builder::new_multi_thread(),
         Ok(other) => {
-            return Err(format!("BENCH_RUNTIME={other}: use multi_thread or current_thread").into());
+            return Err(
+                format!("BENCH_RUNTIME={other}: use multi_thread or current_thread").into(),
+            );
         }
     }
     .enable_all()
