@@ -3,8 +3,9 @@
 #   - installs what is missing (Redis, PostgreSQL, Chromium, wrk, the Python reference),
 #   - starts throwaway Redis and PostgreSQL servers on free ports,
 #   - runs fmt, clippy, every test (unit, integration, stores, browser, doc tests),
-#     the docs build, the benchmark build, and the example-by-example comparison
-#     with the Python reference (interop/run_all.sh),
+#     the docs build, the benchmark build, the example-by-example comparison
+#     with the Python reference (interop/run_all.sh) and a smoke round of the
+#     HTTP benchmark (bench/http.sh --smoke),
 #   - stops the servers.
 # Options: --quick skips the interop comparison and the browser test.
 set -euo pipefail
@@ -52,6 +53,9 @@ cargo bench --no-run --profile dev
 if [ "$quick" = 0 ]; then
   step "examples against the Python reference, request by request"
   interop/run_all.sh "$JWT_EXT_EXAMPLES_DIR"
+
+  step "HTTP load benchmark, smoke round (checks the script runs; no timing is asserted)"
+  bench/http.sh --smoke
 fi
 
 step "all checks passed"
