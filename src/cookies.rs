@@ -371,7 +371,11 @@ impl JwtManager {
         let config = self.config();
         let csrf = if config.cookie_csrf_protect() && config.csrf_in_cookies() {
             let unverified = crate::token::decode::parse_unverified(token.as_bytes())?;
-            match unverified.claims.get("csrf").and_then(|c| c.as_str()) {
+            match unverified
+                .claims
+                .get(crate::token::scan::Claim::Csrf)
+                .and_then(|c| c.as_str())
+            {
                 Some(csrf) => Some(csrf.to_owned()),
                 None => return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf")),
             }

@@ -584,38 +584,47 @@ impl JwtManager {
         allow_expired: bool,
     ) -> Result<DecodedToken, Error> {
         let inner = &*self.inner;
-        let unverified = decode::parse_unverified(token)?;
-        let key = match &inner.hooks.decode_key {
+        let rules = &inner.settings.claim_rules;
+        let unverified = decode::parse_unverified_with(token, &rules.identity_claim)?;
+        let (key, maps) = match &inner.hooks.decode_key {
             Some(loader) => {
-                loader
-                    .decode_key(&unverified.header, &unverified.claims)
-                    .await?
+                // The loader reads the whole header and claims: build them
+                // now and keep them for the token.
+                let header = unverified.json.header_map();
+                let claims = unverified.json.claims_map();
+                let key = loader.decode_key(&header, &claims).await?;
+                (key, Some((header, claims)))
             }
-            None => inner
-                .keys
-                .decoding
-                .clone()
-                .ok_or_else(|| Error::misconfigured("no verification key is configured"))?,
+            None => (
+                inner
+                    .keys
+                    .decoding
+                    .clone()
+                    .ok_or_else(|| Error::misconfigured("no verification key is configured"))?,
+                None,
+            ),
         };
         let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
         unverified.verify_signature(algorithm, &key)?;
         let decode::Unverified {
-            header, mut claims, ..
+            mut claims, json, ..
         } = unverified;
-        let expiration = decode::validate_claims(
-            &mut claims,
-            &inner.settings.claim_rules,
-            now_f64(),
-            csrf_value,
-        )?;
+        let expiration = decode::validate_claims(&mut claims, rules, now_f64(), csrf_value)?;
+        let maps = maps.map(|(header, mut full)| {
+            decode::fill_defaults(&mut full);
+            (header, full)
+        });
         if expiration == Expiration::Expired && !allow_expired {
+            let (header, full) =
+                maps.unwrap_or_else(|| (json.header_map(), json.claims_with_defaults()));
             return Err(
-                Error::new(ErrorKind::ExpiredToken, "Token has expired").with_token(header, claims)
+                Error::new(ErrorKind::ExpiredToken, "Token has expired").with_token(header, full)
             );
         }
         Ok(DecodedToken::new(
-            header,
             claims,
+            json,
+            maps,
             inner.identity_claim.clone(),
         ))
     }

@@ -16,21 +16,74 @@ use serde_json::{Map, Value};
 
 use super::keys;
 use super::pyjson::python_json_error;
+use super::scan::{Claim, HeaderParam, RegisteredClaims, RegisteredHeader};
 use crate::error::{Error, ErrorKind};
 
 /// A token split and parsed, signature not yet checked.
+///
+/// Only the members the checks read are parsed into values (see
+/// [`scan`](super::scan)); the decoded JSON is kept for building the full
+/// header and claims when they are asked for.
 #[derive(Debug, Clone)]
 pub(crate) struct Unverified<'a> {
-    pub(crate) header: Map<String, Value>,
-    pub(crate) claims: Map<String, Value>,
+    pub(crate) header: RegisteredHeader,
+    pub(crate) claims: RegisteredClaims,
+    pub(crate) json: DecodedJson,
     signing_input: &'a [u8],
     signature: Vec<u8>,
 }
 
+/// A token's header and payload, base64url-decoded: JSON objects that the
+/// scan has already accepted.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DecodedJson {
+    header: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+impl DecodedJson {
+    /// The whole header, as `get_unverified_jwt_headers` returns it.
+    pub(crate) fn header_map(&self) -> Map<String, Value> {
+        full_object(&self.header)
+    }
+
+    /// The whole payload, without the reference's defaults.
+    pub(crate) fn claims_map(&self) -> Map<String, Value> {
+        full_object(&self.payload)
+    }
+
+    /// The whole payload with the reference's defaults (`get_jwt()`).
+    pub(crate) fn claims_with_defaults(&self) -> Map<String, Value> {
+        let mut claims = self.claims_map();
+        fill_defaults(&mut claims);
+        claims
+    }
+}
+
+/// Parses JSON the scan has accepted as an object into a `Map`.
+fn full_object(json: &[u8]) -> Map<String, Value> {
+    match serde_json::from_slice::<Value>(json) {
+        Ok(Value::Object(map)) => map,
+        // Unreachable: the scan read these bytes with the same parser and
+        // found an object (it accepts exactly what this parse accepts).
+        _ => Map::new(),
+    }
+}
+
+/// [`parse_unverified_with`] for callers that do not read the identity
+/// claim (it is picked out as `sub`).
+pub(crate) fn parse_unverified(token: &[u8]) -> Result<Unverified<'_>, Error> {
+    parse_unverified_with(token, "sub")
+}
+
 /// Stage 1 of the reference's decode: split, base64url-decode and parse the
 /// header and payload, and check the header parameters PyJWT checks before
-/// the signature (`kid`, `crit`, `b64`).
-pub(crate) fn parse_unverified(token: &[u8]) -> Result<Unverified<'_>, Error> {
+/// the signature (`kid`, `crit`, `b64`). The claims kept include the
+/// identity claim, `identity_claim`.
+pub(crate) fn parse_unverified_with<'a>(
+    token: &'a [u8],
+    identity_claim: &str,
+) -> Result<Unverified<'a>, Error> {
     // The last '.' ends the signing input; the first '.' in it ends the header.
     let (signing_input, crypto_segment) =
         rsplit_once(token, b'.').ok_or_else(|| Error::malformed("Not enough segments"))?;
@@ -38,9 +91,9 @@ pub(crate) fn parse_unverified(token: &[u8]) -> Result<Unverified<'_>, Error> {
         split_once(signing_input, b'.').ok_or_else(|| Error::malformed("Not enough segments"))?;
 
     let header_bytes = decode_segment(header_segment, "header")?;
-    let header = parse_object(&header_bytes, "header")?;
+    let header = scan_object(&header_bytes, "header", RegisteredHeader::scan)?;
 
-    let detached = header.get("b64") == Some(&Value::Bool(false));
+    let detached = header.get(HeaderParam::B64) == Some(&Value::Bool(false));
     let payload_bytes = if detached {
         if !payload_segment.is_empty() {
             return Err(Error::malformed(
@@ -55,7 +108,7 @@ pub(crate) fn parse_unverified(token: &[u8]) -> Result<Unverified<'_>, Error> {
 
     check_header_parameters(&header)?;
     if detached {
-        let listed = matches!(header.get("crit"), Some(Value::Array(items))
+        let listed = matches!(header.get(HeaderParam::Crit), Some(Value::Array(items))
             if items.iter().any(|i| i.as_str() == Some("b64")));
         if !listed {
             return Err(Error::malformed(
@@ -67,10 +120,16 @@ pub(crate) fn parse_unverified(token: &[u8]) -> Result<Unverified<'_>, Error> {
         ));
     }
 
-    let claims = parse_object(&payload_bytes, "payload")?;
+    let claims = scan_object(&payload_bytes, "payload", |json| {
+        RegisteredClaims::scan(json, identity_claim)
+    })?;
     Ok(Unverified {
         header,
         claims,
+        json: DecodedJson {
+            header: header_bytes,
+            payload: payload_bytes,
+        },
         signing_input,
         signature,
     })
@@ -109,11 +168,15 @@ fn decode_segment(segment: &[u8], name: &'static str) -> Result<Vec<u8>, Error> 
     URL_SAFE_NO_PAD.decode(stripped).map_err(|_| message())
 }
 
-/// Parses JSON that must be an object, with Python's error texts.
-fn parse_object(bytes: &[u8], name: &'static str) -> Result<Map<String, Value>, Error> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::malformed(format!(
+/// Scans JSON that must be an object, with Python's error texts.
+fn scan_object<T>(
+    bytes: &[u8],
+    name: &'static str,
+    scan: impl FnOnce(&[u8]) -> Result<Option<T>, serde_json::Error>,
+) -> Result<T, Error> {
+    match scan(bytes) {
+        Ok(Some(members)) => Ok(members),
+        Ok(None) => Err(Error::malformed(format!(
             "Invalid {name} string: must be a json object"
         ))),
         Err(serde_error) => {
@@ -132,13 +195,13 @@ fn parse_object(bytes: &[u8], name: &'static str) -> Result<Map<String, Value>, 
 }
 
 /// `kid` must be a string; `crit` must list only extensions we understand.
-fn check_header_parameters(header: &Map<String, Value>) -> Result<(), Error> {
-    if let Some(kid) = header.get("kid")
+fn check_header_parameters(header: &RegisteredHeader) -> Result<(), Error> {
+    if let Some(kid) = header.get(HeaderParam::Kid)
         && !kid.is_string()
     {
         return Err(Error::malformed("Key ID header parameter must be a string"));
     }
-    if let Some(crit) = header.get("crit") {
+    if let Some(crit) = header.get(HeaderParam::Crit) {
         let items = match crit {
             Value::Array(items) if !items.is_empty() => items,
             _ => {
@@ -158,7 +221,7 @@ fn check_header_parameters(header: &Map<String, Value>) -> Result<(), Error> {
                     "Unsupported critical extension: {ext}"
                 )));
             }
-            if !header.contains_key(ext) {
+            if header.get(HeaderParam::B64).is_none() {
                 return Err(Error::malformed(format!(
                     "Critical extension '{ext}' is missing from headers"
                 )));
@@ -171,7 +234,7 @@ fn check_header_parameters(header: &Map<String, Value>) -> Result<(), Error> {
 impl Unverified<'_> {
     /// The `alg` header, checked against the allow-list, as PyJWT does.
     pub(crate) fn algorithm(&self, allowed: &[Algorithm]) -> Result<Algorithm, Error> {
-        let Some(alg) = self.header.get("alg") else {
+        let Some(alg) = self.header.get(HeaderParam::Alg) else {
             return Err(Error::new(
                 ErrorKind::InvalidAlgorithm,
                 "Algorithm not specified",
@@ -231,14 +294,14 @@ pub(crate) enum Expiration {
 /// reference's decode, in its order. `exp` is only *compared* last, so that
 /// an expired token reports any other problem first, as the reference's
 /// retry-with-`allow_expired` does.
-pub(crate) fn validate_claims(
-    claims: &mut Map<String, Value>,
+pub(crate) fn validate_claims<C: ClaimSource>(
+    claims: &mut C,
     rules: &ClaimRules,
     now: f64,
     csrf_value: Option<&[u8]>,
 ) -> Result<Expiration, Error> {
     let leeway = rules.leeway;
-    if let Some(iat) = claims.get("iat") {
+    if let Some(iat) = claims.claim(Claim::Iat) {
         let iat = python_int(iat).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidClaim,
@@ -252,7 +315,7 @@ pub(crate) fn validate_claims(
             ));
         }
     }
-    if let Some(nbf) = claims.get("nbf") {
+    if let Some(nbf) = claims.claim(Claim::Nbf) {
         let nbf = python_int(nbf).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidClaim,
@@ -266,7 +329,7 @@ pub(crate) fn validate_claims(
             ));
         }
     }
-    let exp = match claims.get("exp") {
+    let exp = match claims.claim(Claim::Exp) {
         Some(exp) => Some(python_int(exp).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidClaim,
@@ -276,7 +339,7 @@ pub(crate) fn validate_claims(
         None => None,
     };
     if let Some(expected) = &rules.issuer {
-        match claims.get("iss") {
+        match claims.claim(Claim::Iss) {
             None => return Err(missing_required("iss")),
             Some(Value::String(iss)) => {
                 if !expected.iter().any(|e| e == iss) {
@@ -292,10 +355,10 @@ pub(crate) fn validate_claims(
         }
     }
     if let Some(expected) = &rules.audience {
-        check_audience(claims.get("aud"), expected)?;
+        check_audience(claims.claim(Claim::Aud), expected)?;
     }
     if rules.verify_sub
-        && let Some(sub) = claims.get("sub")
+        && let Some(sub) = claims.claim(Claim::Sub)
         && !sub.is_string()
     {
         return Err(Error::new(
@@ -303,7 +366,7 @@ pub(crate) fn validate_claims(
             "Subject must be a string",
         ));
     }
-    if let Some(jti) = claims.get("jti")
+    if let Some(jti) = claims.claim(Claim::Jti)
         && !jti.is_string()
     {
         return Err(Error::new(
@@ -312,16 +375,16 @@ pub(crate) fn validate_claims(
         ));
     }
 
-    if !claims.contains_key(&rules.identity_claim) {
+    if claims.identity(&rules.identity_claim).is_none() {
         return Err(Error::new(
             ErrorKind::MissingClaim,
             format!("Missing claim: {}", rules.identity_claim),
         ));
     }
-    fill_defaults(claims);
+    claims.fill_defaults();
 
     if let Some(csrf_value) = csrf_value.filter(|v| !v.is_empty()) {
-        match claims.get("csrf") {
+        match claims.claim(Claim::Csrf) {
             None => {
                 return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf"));
             }
@@ -343,6 +406,54 @@ pub(crate) fn validate_claims(
         Some(exp) if exp <= now - leeway => Expiration::Expired,
         _ => Expiration::Valid,
     })
+}
+
+/// The claims of a token, as the checks read them: the full `Map`, or the
+/// claims picked out by the [scan](super::scan) (the request path).
+pub(crate) trait ClaimSource {
+    /// A registered claim.
+    fn claim(&self, claim: Claim) -> Option<&Value>;
+    /// The identity claim, named `identity_claim`.
+    fn identity(&self, identity_claim: &str) -> Option<&Value>;
+    /// Fills in the reference's defaults (see [`fill_defaults`]).
+    fn fill_defaults(&mut self);
+}
+
+impl ClaimSource for Map<String, Value> {
+    fn claim(&self, claim: Claim) -> Option<&Value> {
+        self.get(claim.name())
+    }
+
+    fn identity(&self, identity_claim: &str) -> Option<&Value> {
+        self.get(identity_claim)
+    }
+
+    fn fill_defaults(&mut self) {
+        fill_defaults(self);
+    }
+}
+
+impl ClaimSource for RegisteredClaims {
+    fn claim(&self, claim: Claim) -> Option<&Value> {
+        self.get(claim)
+    }
+
+    fn identity(&self, identity_claim: &str) -> Option<&Value> {
+        RegisteredClaims::identity(self, identity_claim)
+    }
+
+    fn fill_defaults(&mut self) {
+        // The same three as `fill_defaults` below, on the picked claims.
+        if self.get(Claim::Type).is_none() {
+            self.set(Claim::Type, Value::from("access"));
+        }
+        if self.get(Claim::Fresh).is_none() {
+            self.set(Claim::Fresh, Value::Bool(false));
+        }
+        if self.get(Claim::Jti).is_none() {
+            self.set(Claim::Jti, Value::Null);
+        }
+    }
 }
 
 /// The reference fills these in after decoding: `type` defaults to
@@ -505,7 +616,7 @@ pub(crate) fn is_python_whitespace(c: char) -> bool {
 /// The unverified JOSE header of a token, with the same checks (and errors)
 /// as the reference's `get_unverified_jwt_headers`.
 pub(crate) fn unverified_header(token: &[u8]) -> Result<Map<String, Value>, Error> {
-    parse_unverified(token).map(|u| u.header)
+    parse_unverified(token).map(|u| u.json.header_map())
 }
 
 /// Renders a JSON value the way Python's `str()` renders the decoded value:
@@ -760,6 +871,59 @@ mod tests {
             check(json!({"sub": "x", "iss": "me", "aud": "c"}), &r),
             "Audience doesn't match"
         );
+    }
+
+    #[test]
+    fn picked_claims_validate_like_the_full_map() {
+        let rules = ClaimRules {
+            audience: Some(vec!["a".into()]),
+            issuer: Some(vec!["me".into()]),
+            ..rules()
+        };
+        let user_rules = ClaimRules {
+            identity_claim: "user".into(),
+            ..rules.clone()
+        };
+        let payloads = [
+            r#"{"sub":"x","iss":"me","aud":"a"}"#,
+            r#"{"sub":"x","iss":"me","aud":"a","exp":5,"sub":7}"#,
+            r#"{"sub":"x","iss":"me","aud":"a","exp":5,"iss":"you"}"#,
+            r#"{"sub":"x","iss":"me","aud":["b","a"],"type":"refresh","fresh":2000,"jti":null}"#,
+            r#"{"user":{"id":1},"iss":"me","aud":"a","type":null,"csrf":"c","sid":"s"}"#,
+            r#"{"sub":"x","iss":"me","aud":"a","iat":"1_0","nbf":true,"exp":"2000"}"#,
+            r#"{"iss":"me","aud":"a","exp":1}"#,
+            r#"{"sub":"x","iss":"me","aud":0}"#,
+            r#"{"sub":"x","iss":"me","aud":"a","jti":1,"iat":"x"}"#,
+        ];
+        for payload in payloads {
+            for rules in [&rules, &user_rules] {
+                let token = format!("{}.{}.", b64(r#"{"alg":"HS256"}"#), b64(payload));
+                let Ok(unverified) = parse_unverified_with(token.as_bytes(), &rules.identity_claim)
+                else {
+                    panic!("{payload}: did not parse");
+                };
+                let mut picked = unverified.claims.clone();
+                let mut full = unverified.json.claims_map();
+                let outcome = |r: Result<Expiration, Error>| r.map_err(|e| e.message().to_owned());
+                let picked_outcome = outcome(validate_claims(&mut picked, rules, 1000.0, None));
+                let full_outcome = outcome(validate_claims(&mut full, rules, 1000.0, None));
+                assert_eq!(picked_outcome, full_outcome, "{payload}");
+                if picked_outcome.is_ok() {
+                    for name in [
+                        "iat", "nbf", "exp", "iss", "aud", "sub", "jti", "type", "fresh", "csrf",
+                        "sid", "user",
+                    ] {
+                        assert_eq!(
+                            picked
+                                .lookup(name, &rules.identity_claim)
+                                .unwrap_or(full.get(name)),
+                            full.get(name),
+                            "{payload}: {name}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,8 +12,9 @@ mod identity;
 pub(crate) mod json;
 pub(crate) mod keys;
 pub(crate) mod pyjson;
+pub(crate) mod scan;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -22,6 +23,7 @@ pub use create::TokenBuilder;
 pub use identity::{Identity, IdentityClaim};
 
 use crate::error::{Error, ErrorKind};
+use scan::{Claim, RegisteredClaims};
 
 /// The two kinds of token (the `type` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,21 +68,36 @@ pub struct DecodedToken {
     inner: Arc<DecodedInner>,
 }
 
-#[derive(Debug, PartialEq)]
+/// The claims the library reads are picked out at decode time
+/// (`registered`); the full header and claims are parsed from the decoded
+/// JSON on first use, so a request whose handler only reads the identity
+/// never builds a `Map`.
 struct DecodedInner {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    /// The registered claims and the identity claim, defaults filled in.
+    registered: RegisteredClaims,
+    json: decode::DecodedJson,
+    header: OnceLock<Map<String, Value>>,
+    claims: OnceLock<Map<String, Value>>,
     identity_claim: Arc<str>,
 }
 
 impl DecodedToken {
+    /// A verified token. `maps`: the full header and claims (defaults
+    /// filled in) when the decode already had them.
     pub(crate) fn new(
-        header: Map<String, Value>,
-        claims: Map<String, Value>,
+        registered: RegisteredClaims,
+        json: decode::DecodedJson,
+        maps: Option<(Map<String, Value>, Map<String, Value>)>,
         identity_claim: Arc<str>,
     ) -> Self {
+        let (header, claims) = match maps {
+            Some((header, claims)) => (OnceLock::from(header), OnceLock::from(claims)),
+            None => (OnceLock::new(), OnceLock::new()),
+        };
         Self {
             inner: Arc::new(DecodedInner {
+                registered,
+                json,
                 header,
                 claims,
                 identity_claim,
@@ -91,20 +108,24 @@ impl DecodedToken {
     /// The JOSE header (`alg`, `typ`, `kid`, and any additional headers).
     #[must_use]
     pub fn header(&self) -> &Map<String, Value> {
-        &self.inner.header
+        self.inner.header()
     }
 
     /// Every claim of the payload, with the reference's defaults filled in
     /// (what `get_jwt()` returns in Flask).
     #[must_use]
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.inner.claims
+        self.inner.claims()
     }
 
     /// One claim by name.
     #[must_use]
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.inner.claims.get(name)
+        let inner = &*self.inner;
+        match inner.registered.lookup(name, &inner.identity_claim) {
+            Some(value) => value,
+            None => inner.claims().get(name),
+        }
     }
 
     /// The claims deserialised into your own type.
@@ -112,7 +133,7 @@ impl DecodedToken {
     /// # Errors
     /// An [`ErrorKind::InvalidClaim`] error if the claims do not fit `T`.
     pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        T::deserialize(&Value::Object(self.inner.claims.clone()))
+        T::deserialize(&Value::Object(self.claims().clone()))
             .map_err(|e| Error::new(ErrorKind::InvalidClaim, format!("Invalid claims: {e}")))
     }
 
@@ -121,8 +142,8 @@ impl DecodedToken {
     #[must_use]
     pub fn identity(&self) -> &Value {
         self.inner
-            .claims
-            .get(&*self.inner.identity_claim)
+            .registered
+            .identity(&self.inner.identity_claim)
             .unwrap_or(&Value::Null)
     }
 
@@ -136,14 +157,14 @@ impl DecodedToken {
     /// reference), if it is a string.
     #[must_use]
     pub fn jti(&self) -> Option<&str> {
-        self.claim("jti").and_then(Value::as_str)
+        self.registered(Claim::Jti).and_then(Value::as_str)
     }
 
     /// The `type` claim, if it is a string (`"access"`, `"refresh"`, or a
     /// custom type).
     #[must_use]
     pub fn token_type(&self) -> Option<&str> {
-        self.claim("type").and_then(Value::as_str)
+        self.registered(Claim::Type).and_then(Value::as_str)
     }
 
     /// Whether this is a refresh token (`type == "refresh"`).
@@ -155,7 +176,7 @@ impl DecodedToken {
     /// The `exp` claim as Unix seconds, if present and numeric.
     #[must_use]
     pub fn expires_at(&self) -> Option<i64> {
-        self.claim("exp")
+        self.registered(Claim::Exp)
             .and_then(decode::python_int)
             .map(|f| f as i64)
     }
@@ -163,7 +184,7 @@ impl DecodedToken {
     /// The `csrf` claim, if present.
     #[must_use]
     pub fn csrf(&self) -> Option<&str> {
-        self.claim("csrf").and_then(Value::as_str)
+        self.registered(Claim::Csrf).and_then(Value::as_str)
     }
 
     /// Whether the token counts as fresh now: `fresh` is `true`, or a
@@ -174,17 +195,52 @@ impl DecodedToken {
     }
 
     pub(crate) fn is_fresh_at(&self, now: f64) -> bool {
-        match self.claim("fresh") {
+        match self.registered(Claim::Fresh) {
             Some(Value::Bool(b)) => *b,
             Some(Value::Number(n)) => n.as_f64().is_some_and(|ts| ts >= now),
             _ => false,
         }
     }
 
+    /// A claim the decode picked out (no `Map` needed).
+    pub(crate) fn registered(&self, claim: Claim) -> Option<&Value> {
+        self.inner.registered.get(claim)
+    }
+
     /// The name of the identity claim this token was decoded with.
     #[must_use]
     pub fn identity_claim_name(&self) -> &str {
         &self.inner.identity_claim
+    }
+}
+
+impl DecodedInner {
+    fn header(&self) -> &Map<String, Value> {
+        self.header.get_or_init(|| self.json.header_map())
+    }
+
+    fn claims(&self) -> &Map<String, Value> {
+        self.claims.get_or_init(|| self.json.claims_with_defaults())
+    }
+}
+
+// By content, as when the maps were built eagerly: the lazily built maps
+// are compared (and shown), never the cache state.
+impl PartialEq for DecodedInner {
+    fn eq(&self, other: &Self) -> bool {
+        self.header() == other.header()
+            && self.claims() == other.claims()
+            && self.identity_claim == other.identity_claim
+    }
+}
+
+impl std::fmt::Debug for DecodedInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedInner")
+            .field("header", self.header())
+            .field("claims", self.claims())
+            .field("identity_claim", &self.identity_claim)
+            .finish()
     }
 }
 
