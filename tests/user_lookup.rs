@@ -379,3 +379,45 @@ async fn a_struct_identity_round_trips_to_its_user() {
         (200, "ann")
     );
 }
+
+/// Extractors of one request share their verification: the token is
+/// verified (and the user loaded) once per distinct set of options.
+#[tokio::test]
+async fn extractors_of_one_request_verify_once_per_requirement() {
+    use jwt_extended::axum::AnyType;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let jwt = build(builder().user_lookup_loader(move |token: &DecodedToken| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        let username = token.identity_str().map(str::to_owned);
+        async move { username.map(|username| User { username }) }
+    }));
+    // Three requirements: required access, optional any-type, optional
+    // access; the second `Jwt` and `CurrentUser` repeat the first.
+    async fn handler(
+        first: Jwt,
+        any: Option<Jwt<AnyType>>,
+        maybe: Option<Jwt>,
+        again: Jwt,
+        CurrentUser(user, _): CurrentUser<User>,
+    ) -> FlaskJson<Value> {
+        FlaskJson(json!({
+            "first": first.identity(),
+            "any": any.map(|t| t.identity().clone()),
+            "maybe": maybe.map(|t| t.identity().clone()),
+            "again": again.identity(),
+            "user": user.username,
+        }))
+    }
+    let app = Router::new()
+        .route("/all", get(handler))
+        .with_state(jwt.clone());
+
+    let response = http_get_bearer(&app, "/all", &token(&jwt, "ann")).await;
+    assert_eq!(
+        response.json(),
+        json!({"first": "ann", "any": "ann", "maybe": "ann", "again": "ann", "user": "ann"})
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}

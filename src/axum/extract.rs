@@ -284,9 +284,17 @@ impl<R> Deref for Jwt<R> {
 
 /// Results already computed for this request, so that several extractors
 /// (or a [`RequireJwtLayer`](super::RequireJwtLayer) and an extractor) verify
-/// once.
+/// once, one entry per set of options.
+///
+/// Nearly every request verifies once: the first entry is kept inline, so
+/// that caching it allocates nothing besides the extension itself.
 #[derive(Clone, Default)]
-pub(crate) struct VerifiedCache(Vec<(VerifyOptions, Option<Verified>)>);
+pub(crate) struct VerifiedCache {
+    first: Option<CacheEntry>,
+    more: Vec<CacheEntry>,
+}
+
+type CacheEntry = (VerifyOptions, Option<Verified>);
 
 impl VerifiedCache {
     pub(crate) fn insert(
@@ -298,15 +306,23 @@ impl VerifiedCache {
             probe.record(verified);
         }
         let cache = parts.get_or_insert_default::<VerifiedCache>();
-        cache.0.retain(|(o, _)| *o != options);
-        cache.0.push((options, verified));
+        let VerifiedCache { first, more } = cache;
+        match first {
+            None => *first = Some((options, verified)),
+            Some(entry) if entry.0 == options => entry.1 = verified,
+            Some(_) => match more.iter_mut().find(|(o, _)| *o == options) {
+                Some(entry) => entry.1 = verified,
+                None => more.push((options, verified)),
+            },
+        }
     }
 
     fn get(parts: &http::Extensions, options: &VerifyOptions) -> Option<Option<Verified>> {
-        parts
-            .get::<VerifiedCache>()?
-            .0
+        let cache = parts.get::<VerifiedCache>()?;
+        cache
+            .first
             .iter()
+            .chain(cache.more.iter())
             .find(|(o, _)| o == options)
             .map(|(_, v)| v.clone())
     }
