@@ -329,3 +329,218 @@ async fn fail_closed_is_the_default() {
         .await
         .assert_error(503, UNAVAILABLE);
 }
+
+// Concurrent checks on Redis share round trips (RedisBlocklist batches them
+// into pipelines); each still gets its own answer, and failures fail each
+// of them closed.
+
+/// `n` tokens of `jwt`, every third one revoked (directly, not batched).
+async fn tokens_every_third_revoked(
+    jwt: &JwtManager,
+    n: usize,
+) -> Vec<(jwt_extended::DecodedToken, bool)> {
+    let mut tokens = Vec::with_capacity(n);
+    for i in 0..n {
+        let decoded = jwt
+            .decode_token(&token(jwt))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let revoked = i.is_multiple_of(3);
+        if revoked {
+            jwt.revoke(&decoded)
+                .await
+                .unwrap_or_else(|e| panic!("revoke: {e}"));
+        }
+        tokens.push((decoded, revoked));
+    }
+    tokens
+}
+
+/// Checks every token at once, each in its own task (spawned from a task,
+/// as a burst of requests would be): (expected, outcome) per token.
+async fn check_all_at_once(
+    jwt: &JwtManager,
+    tokens: &[(jwt_extended::DecodedToken, bool)],
+) -> Vec<(bool, Result<bool, jwt_extended::Error>)> {
+    let tokens = tokens.to_vec();
+    let jwt = jwt.clone();
+    let handles = tokio::spawn(async move {
+        tokens
+            .into_iter()
+            .map(|(decoded, revoked)| {
+                let jwt = jwt.clone();
+                tokio::spawn(async move { (revoked, jwt.is_revoked(&decoded).await) })
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut outcomes = Vec::with_capacity(handles.len());
+    for handle in handles {
+        outcomes.push(handle.await.unwrap_or_else(|e| panic!("{e}")));
+    }
+    outcomes
+}
+
+/// A counter from Redis' `INFO stats`.
+async fn redis_stat(server: &RedisServer, name: &str) -> u64 {
+    let mut admin = server.connection().await;
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("INFO: {e}"));
+    info.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in INFO stats"))
+}
+
+async fn concurrent_checks_share_round_trips() {
+    let server = RedisServer::start().await;
+    let store = RedisBlocklist::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let jwt = build(builder(store, Duration::from_secs(5)));
+    let n = 300;
+    let tokens = tokens_every_third_revoked(&jwt, n).await;
+    let reads = redis_stat(&server, "total_reads_processed").await;
+    let commands = redis_stat(&server, "total_commands_processed").await;
+
+    for (i, (expected, outcome)) in check_all_at_once(&jwt, &tokens)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let outcome = outcome.unwrap_or_else(|e| panic!("token {i}: {e}"));
+        assert_eq!(outcome, expected, "token {i}");
+    }
+
+    // One EXISTS per token (per-token answers), in far fewer socket reads
+    // than tokens: the lookups travelled together. (The INFO calls count
+    // too: two reads and two commands.)
+    let reads = redis_stat(&server, "total_reads_processed").await - reads;
+    let commands = redis_stat(&server, "total_commands_processed").await - commands;
+    assert!(commands >= n as u64, "{commands} commands for {n} tokens");
+    assert!(
+        reads <= (n / 10) as u64,
+        "{reads} reads by Redis for {n} concurrent checks"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn concurrent_redis_checks_share_round_trips_on_the_multi_thread_runtime() {
+    concurrent_checks_share_round_trips().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_redis_checks_share_round_trips_on_two_workers() {
+    concurrent_checks_share_round_trips().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn concurrent_redis_checks_share_round_trips_on_the_current_thread_runtime() {
+    concurrent_checks_share_round_trips().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_under_concurrent_checks_fails_each_closed_then_recovers() {
+    let mut server = RedisServer::start().await;
+    let store = RedisBlocklist::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let jwt = build(builder(store, Duration::from_secs(5)));
+    let tokens = tokens_every_third_revoked(&jwt, 300).await;
+
+    // Hold the checks in Redis (one batch sent, the others queued behind
+    // it), then kill it under them.
+    let mut admin = server.connection().await;
+    redis::cmd("CLIENT")
+        .arg(&["PAUSE", "3000", "ALL"])
+        .exec_async(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("CLIENT PAUSE: {e}"));
+    let checks = {
+        let jwt = jwt.clone();
+        let tokens = tokens.clone();
+        tokio::spawn(async move { check_all_at_once(&jwt, &tokens).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.kill();
+    let started = Instant::now();
+    for (i, (_, outcome)) in checks
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .enumerate()
+    {
+        match outcome {
+            Ok(answer) => panic!("token {i}: answered {answer} by a dead Redis"),
+            Err(e) => assert_eq!(e.kind(), ErrorKind::BlocklistUnavailable, "token {i}"),
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "refused at once, not at the timeout: {:?}",
+        started.elapsed()
+    );
+
+    // Back on the same port (its append-only file kept the revocations):
+    // the same store answers every token correctly again.
+    server.restart().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while jwt.is_revoked(&tokens[1].0).await.is_err() {
+        assert!(Instant::now() < deadline, "no recovery after the restart");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (i, (expected, outcome)) in check_all_at_once(&jwt, &tokens)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let outcome = outcome.unwrap_or_else(|e| panic!("token {i}: {e}"));
+        assert_eq!(outcome, expected, "token {i}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_cut_off_by_the_timeout_leave_the_queue_working() {
+    let server = RedisServer::start().await;
+    let store = RedisBlocklist::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let timeout = Duration::from_millis(100);
+    let jwt = build(builder(store, timeout));
+    let tokens = tokens_every_third_revoked(&jwt, 300).await;
+
+    let mut admin = server.connection().await;
+    redis::cmd("CLIENT")
+        .arg(&["PAUSE", "400", "ALL"])
+        .exec_async(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("CLIENT PAUSE: {e}"));
+    for (i, (_, outcome)) in check_all_at_once(&jwt, &tokens)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let error = outcome.err().map(|e| e.kind());
+        assert_eq!(error, Some(ErrorKind::BlocklistUnavailable), "token {i}");
+    }
+
+    // Once Redis answers again, so does every check: the abandoned ones
+    // left nothing behind.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let outcomes = check_all_at_once(&jwt, &tokens).await;
+        if outcomes.iter().all(|(_, outcome)| outcome.is_ok()) {
+            for (i, (expected, outcome)) in outcomes.into_iter().enumerate() {
+                assert_eq!(outcome.ok(), Some(expected), "token {i}");
+            }
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery after the pause");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

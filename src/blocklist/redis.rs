@@ -1,10 +1,11 @@
 //! The Redis blocklist store.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Blocklist, BlocklistError, Revocation, revocation_keys};
 use crate::token::DecodedToken;
@@ -44,9 +45,35 @@ return 1
 /// crate can share one Redis database. Revoking a key that already exists
 /// never shortens its lifetime.
 ///
-/// Checking is one round trip: `EXISTS` on the token's
+/// Checking a token asks `EXISTS` on its
 /// [revocation keys](super::revocation_keys) (its `jti`, and its session id
-/// when it has one).
+/// when it has one): revoked when the count is not zero.
+///
+/// # Checks share round trips
+///
+/// Concurrent checks are batched: each [`is_revoked`](Blocklist::is_revoked)
+/// puts its keys and a one-shot answer channel into a bounded queue (1024
+/// lookups) and waits. One task per store (spawned on the first check, on
+/// the runtime of that check) takes the first waiting lookup, yields once so
+/// that the other ready requests can queue theirs, then takes everything
+/// queued (at most 256 lookups) and sends it as one pipeline, one `EXISTS`
+/// per token, so that every token gets its own count. When the pipeline's
+/// answer arrives, each waiter gets its own; the next batch is whatever
+/// queued meanwhile. One batch is in flight at a time: the connection
+/// answers in order anyway, and the lookups that arrive while a batch is out
+/// are sent together as soon as it returns. Under load this turns one socket
+/// write and read per request into one per batch, on either tokio runtime;
+/// a lone check costs one round trip, as before.
+///
+/// Failures stay per check and fail closed: if the pipeline fails (Redis
+/// down, connection lost, response timeout, an error reply), every lookup of
+/// that batch gets the error, never "not revoked". A check abandoned by its
+/// caller (the manager's [blocklist timeout](crate::JwtManagerBuilder::blocklist_timeout)
+/// drops it) only closes its answer channel: the task skips it, or drops its
+/// answer. When the queue is full, checks wait for room (backpressure,
+/// within the same timeout). If the task is gone (its runtime was shut
+/// down), the next check starts a new one on its own runtime. Revocations
+/// are not batched: they go straight to the connection.
 ///
 /// # Connections
 ///
@@ -91,6 +118,7 @@ return 1
 pub struct RedisBlocklist {
     connection: ConnectionManager,
     prefix: Arc<str>,
+    lookups: Arc<LookupQueue<ConnectionManager>>,
 }
 
 impl fmt::Debug for RedisBlocklist {
@@ -116,6 +144,7 @@ impl RedisBlocklist {
     #[must_use]
     pub fn new(connection: ConnectionManager) -> Self {
         Self {
+            lookups: Arc::new(LookupQueue::new(connection.clone())),
             connection,
             prefix: Arc::from(""),
         }
@@ -253,13 +282,7 @@ impl Blocklist for RedisBlocklist {
         if keys.is_empty() {
             return Ok(false);
         }
-        let mut connection = self.connection.clone();
-        let found: u64 = ::redis::cmd("EXISTS")
-            .arg(&keys)
-            .query_async(&mut connection)
-            .await
-            .map_err(|e| BlocklistError::from_source("Redis EXISTS failed", e))?;
-        Ok(found > 0)
+        self.lookups.is_revoked(keys).await
     }
 
     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {
@@ -280,9 +303,481 @@ impl Blocklist for RedisBlocklist {
     }
 }
 
+/// Most lookups waiting for the batching task; more checks wait for room.
+const QUEUE_CAPACITY: usize = 1024;
+
+/// Most lookups in one pipeline.
+const MAX_BATCH: usize = 256;
+
+/// One waiting check: the token's keys and where its answer goes.
+struct Lookup {
+    keys: Vec<String>,
+    answer: oneshot::Sender<Result<bool, BlocklistError>>,
+}
+
+/// The batching of [`RedisBlocklist::is_revoked`] (see "Checks share round
+/// trips" on [`RedisBlocklist`]), over any Redis connection.
+struct LookupQueue<C> {
+    connection: C,
+    /// The queue into the running batching task; replaced when that task is
+    /// gone.
+    sender: Mutex<Option<mpsc::Sender<Lookup>>>,
+}
+
+impl<C> LookupQueue<C>
+where
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    fn new(connection: C) -> Self {
+        Self {
+            connection,
+            sender: Mutex::new(None),
+        }
+    }
+
+    /// Whether any of `keys` exists, asked in a batch with the concurrent
+    /// checks.
+    async fn is_revoked(&self, keys: Vec<String>) -> Result<bool, BlocklistError> {
+        let Some(queue) = self.queue() else {
+            // Not on a tokio runtime: no task to batch with, ask directly.
+            let mut connection = self.connection.clone();
+            let found: u64 = ::redis::cmd("EXISTS")
+                .arg(&keys)
+                .query_async(&mut connection)
+                .await
+                .map_err(|e| BlocklistError::from_source("Redis EXISTS failed", e))?;
+            return Ok(found > 0);
+        };
+        let (answer, receiver) = oneshot::channel();
+        let sent = queue.send(Lookup { keys, answer }).await;
+        drop(queue);
+        if sent.is_err() {
+            return Err(BlocklistError::new(
+                "the Redis lookup task has stopped (its runtime shut down?)",
+            ));
+        }
+        receiver.await.unwrap_or_else(|_| {
+            Err(BlocklistError::new(
+                "the Redis lookup task stopped before answering",
+            ))
+        })
+    }
+
+    /// The queue into the batching task, starting the task on the current
+    /// runtime if there is none yet or the last one is gone. `None` outside
+    /// a tokio runtime.
+    fn queue(&self) -> Option<mpsc::Sender<Lookup>> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let mut slot = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = slot.as_ref().filter(|s| !s.is_closed()) {
+            return Some(sender.clone());
+        }
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        runtime.spawn(run_batches(self.connection.clone(), receiver));
+        *slot = Some(sender.clone());
+        Some(sender)
+    }
+}
+
+/// The batching task: one pipeline at a time, for everything queued. Ends
+/// when every sender is gone (the store was dropped).
+async fn run_batches<C>(mut connection: C, mut queue: mpsc::Receiver<Lookup>)
+where
+    C: ConnectionLike + Send,
+{
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = queue.recv().await {
+        batch.push(first);
+        // Let the other tasks that are ready (requests read in the same
+        // poll of the I/O driver) run and queue their lookups first. On the
+        // multi-thread runtime this task would otherwise run right after
+        // the one that woke it, and find only its lookup.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(lookup) => batch.push(lookup),
+                Err(_) => break,
+            }
+        }
+        answer(&mut connection, &mut batch).await;
+    }
+}
+
+/// Sends one pipeline for the batch and answers each lookup (draining the
+/// batch). Every lookup gets an error when the pipeline fails.
+async fn answer<C: ConnectionLike>(connection: &mut C, batch: &mut Vec<Lookup>) {
+    // Checks given up by their callers (timed out) need no answer.
+    batch.retain(|lookup| !lookup.answer.is_closed());
+    if batch.is_empty() {
+        return;
+    }
+    let mut pipeline = ::redis::Pipeline::with_capacity(batch.len());
+    for lookup in batch.iter() {
+        pipeline.cmd("EXISTS").arg(&lookup.keys);
+    }
+    let outcome: Result<Vec<u64>, _> = pipeline.query_async(connection).await;
+    match outcome {
+        Ok(counts) if counts.len() == batch.len() => {
+            for (lookup, count) in batch.drain(..).zip(counts) {
+                // A caller that has given up in the meantime: nothing to do.
+                let _ = lookup.answer.send(Ok(count > 0));
+            }
+        }
+        Ok(counts) => {
+            let message = format!(
+                "Redis answered {} results to a pipeline of {} EXISTS",
+                counts.len(),
+                batch.len()
+            );
+            for lookup in batch.drain(..) {
+                let _ = lookup
+                    .answer
+                    .send(Err(BlocklistError::new(message.clone())));
+            }
+        }
+        Err(error) => {
+            for lookup in batch.drain(..) {
+                let _ = lookup.answer.send(Err(BlocklistError::from_source(
+                    "Redis EXISTS failed",
+                    error.clone(),
+                )));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::validate_prefix;
+    use std::collections::HashSet;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::{Context, Poll, Waker};
+
+    use ::redis::{Arg, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, Value};
+    use tokio::sync::Semaphore;
+
+    use super::{Arc, Duration, Mutex, PoisonError};
+    use super::{LookupQueue, MAX_BATCH, QUEUE_CAPACITY, validate_prefix};
+
+    /// A Redis stand-in: answers `EXISTS` pipelines from a set of keys,
+    /// records the size of every pipeline, can hold pipelines back (each
+    /// takes a permit of `gate`) and can fail them.
+    #[derive(Clone)]
+    struct Fake {
+        revoked: Arc<HashSet<String>>,
+        pipelines: Arc<Mutex<Vec<usize>>>,
+        gate: Arc<Semaphore>,
+        failing: Arc<AtomicBool>,
+    }
+
+    impl Fake {
+        fn new(revoked: impl IntoIterator<Item = String>) -> Self {
+            Self {
+                revoked: Arc::new(revoked.into_iter().collect()),
+                pipelines: Arc::default(),
+                gate: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
+                failing: Arc::default(),
+            }
+        }
+
+        /// A fake whose pipelines wait until `open` is called.
+        fn closed(revoked: impl IntoIterator<Item = String>) -> Self {
+            Self {
+                gate: Arc::new(Semaphore::new(0)),
+                ..Self::new(revoked)
+            }
+        }
+
+        fn open(&self) {
+            self.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+        }
+
+        fn pipelines(&self) -> Vec<usize> {
+            self.pipelines
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        }
+
+        fn count(&self, cmd: &Cmd) -> i64 {
+            let found = cmd
+                .args_iter()
+                .skip(1)
+                .filter(|arg| match arg {
+                    Arg::Simple(key) => {
+                        std::str::from_utf8(key).is_ok_and(|key| self.revoked.contains(key))
+                    }
+                    _ => false,
+                })
+                .count();
+            i64::try_from(found).unwrap_or(i64::MAX)
+        }
+    }
+
+    impl ::redis::aio::ConnectionLike for Fake {
+        fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+            Box::pin(async move {
+                if self.failing.load(Ordering::SeqCst) {
+                    return Err(RedisError::from((ErrorKind::Io, "connection reset")));
+                }
+                Ok(Value::Int(self.count(cmd)))
+            })
+        }
+
+        fn req_packed_commands<'a>(
+            &'a mut self,
+            pipeline: &'a Pipeline,
+            _offset: usize,
+            _count: usize,
+        ) -> RedisFuture<'a, Vec<Value>> {
+            Box::pin(async move {
+                self.pipelines
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(pipeline.len());
+                self.gate
+                    .acquire()
+                    .await
+                    .map_err(|_| RedisError::from((ErrorKind::Io, "gate closed")))?
+                    .forget();
+                if self.failing.load(Ordering::SeqCst) {
+                    return Err(RedisError::from((ErrorKind::Io, "connection reset")));
+                }
+                Ok(pipeline
+                    .cmd_iter()
+                    .map(|cmd| Value::Int(self.count(cmd)))
+                    .collect())
+            })
+        }
+
+        fn get_db(&self) -> i64 {
+            0
+        }
+    }
+
+    fn key(i: usize) -> String {
+        format!("jti-{i}")
+    }
+
+    /// Every third token is revoked.
+    fn is_revoked(i: usize) -> bool {
+        i.is_multiple_of(3)
+    }
+
+    fn fake(n: usize) -> Fake {
+        Fake::new((0..n).filter(|&i| is_revoked(i)).map(key))
+    }
+
+    /// Lookups in the queue, not yet taken by the batching task.
+    fn queued(queue: &LookupQueue<Fake>) -> usize {
+        queue
+            .sender
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, |s| s.max_capacity() - s.capacity())
+    }
+
+    /// `n` concurrent checks of tokens `0..n`, each in its own task.
+    fn spawn_checks(
+        queue: &Arc<LookupQueue<Fake>>,
+        range: std::ops::Range<usize>,
+    ) -> Vec<tokio::task::JoinHandle<(usize, Result<bool, String>)>> {
+        range
+            .map(|i| {
+                let queue = Arc::clone(queue);
+                tokio::spawn(async move {
+                    let answer = queue.is_revoked(vec![key(i)]).await;
+                    (i, answer.map_err(|e| e.to_string()))
+                })
+            })
+            .collect()
+    }
+
+    async fn assert_answers(checks: Vec<tokio::task::JoinHandle<(usize, Result<bool, String>)>>) {
+        for check in checks {
+            let (i, answer) = check.await.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(answer, Ok(is_revoked(i)), "token {i}");
+        }
+    }
+
+    /// `n` concurrent checks: each gets its answer, in at most
+    /// `max_pipelines` pipelines.
+    async fn concurrent_checks_share_pipelines(max_pipelines: usize) {
+        let n = 500;
+        let redis = fake(n);
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        // Spawned from a task, as a burst of requests would be.
+        let checks = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { spawn_checks(&queue, 0..n) }
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_answers(checks).await;
+        let pipelines = redis.pipelines();
+        assert_eq!(pipelines.iter().sum::<usize>(), n, "{pipelines:?}");
+        assert!(pipelines.iter().all(|&len| len <= MAX_BATCH));
+        assert!(
+            pipelines.len() <= max_pipelines,
+            "{} pipelines for {n} concurrent checks: {pipelines:?}",
+            pipelines.len()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn concurrent_checks_share_pipelines_on_one_worker() {
+        // The case of the LIFO slot (see run_batches). The yielded task is
+        // woken at the worker's next maintenance (every 61 task polls), so
+        // batches are up to about 60 lookups here.
+        concurrent_checks_share_pipelines(50).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_checks_share_pipelines_on_two_workers() {
+        concurrent_checks_share_pipelines(250).await;
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn concurrent_checks_share_pipelines_on_the_current_thread() {
+        concurrent_checks_share_pipelines(50).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_held_pipeline_collects_the_next_batch() {
+        let n = 300;
+        let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let first = spawn_checks(&queue, 0..1);
+        while redis.pipelines().is_empty() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let rest = spawn_checks(&queue, 1..n);
+        while queued(&queue) < n - 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(redis.pipelines(), [1], "one batch in flight at a time");
+        redis.open();
+        assert_answers(first).await;
+        assert_answers(rest).await;
+        assert_eq!(redis.pipelines(), [1, MAX_BATCH, n - 1 - MAX_BATCH]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_pipeline_fails_each_of_its_checks() {
+        let n = 200;
+        let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
+        redis.failing.store(true, Ordering::SeqCst);
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let checks = spawn_checks(&queue, 0..n);
+        while queued(&queue) + redis.pipelines().iter().sum::<usize>() < n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        redis.open();
+        for check in checks {
+            let (i, answer) = check.await.unwrap_or_else(|e| panic!("{e}"));
+            let error = answer.err();
+            assert!(
+                error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("connection reset")),
+                "token {i}: an error, never an answer: {error:?}"
+            );
+        }
+        // The store recovers with the connection.
+        redis.failing.store(false, Ordering::SeqCst);
+        assert_answers(spawn_checks(&queue, 0..n)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn abandoned_checks_do_not_break_the_queue() {
+        let n = 100;
+        let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        // Checks given up by their callers, as the manager's timeout does:
+        // the first batch is out (held), the others queued behind it.
+        let abandoned: Vec<_> = (0..n)
+            .map(|i| {
+                let queue = Arc::clone(&queue);
+                tokio::spawn(async move {
+                    tokio::time::timeout(Duration::from_millis(50), queue.is_revoked(vec![key(i)]))
+                        .await
+                        .is_err()
+                })
+            })
+            .collect();
+        for check in abandoned {
+            assert!(check.await.unwrap_or_else(|e| panic!("{e}")), "timed out");
+        }
+        let held: usize = redis.pipelines().iter().sum();
+        redis.open();
+        assert_answers(spawn_checks(&queue, 0..n)).await;
+        let pipelines = redis.pipelines();
+        assert_eq!(
+            pipelines.iter().sum::<usize>(),
+            held + n,
+            "queued lookups of abandoned checks are not sent: {pipelines:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_queue_is_bounded() {
+        let n = QUEUE_CAPACITY + MAX_BATCH + 500;
+        let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let checks = spawn_checks(&queue, 0..n);
+        while queued(&queue) < QUEUE_CAPACITY {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // One held batch and a full queue; the other checks wait to get in.
+        let held = redis.pipelines();
+        assert_eq!(held.len(), 1);
+        assert!(held[0] <= MAX_BATCH);
+        assert_eq!(queued(&queue), QUEUE_CAPACITY);
+        assert_eq!(
+            checks.iter().filter(|c| c.is_finished()).count(),
+            0,
+            "nothing answered while Redis holds the batch"
+        );
+        redis.open();
+        assert_answers(checks).await;
+        assert_eq!(redis.pipelines().iter().sum::<usize>(), n);
+    }
+
+    #[test]
+    fn a_new_task_replaces_one_whose_runtime_is_gone() {
+        let redis = fake(10);
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        for round in 0..3 {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"));
+            runtime.block_on(async {
+                assert_answers(spawn_checks(&queue, 0..10)).await;
+            });
+            // Dropping the runtime drops the batching task with it.
+            drop(runtime);
+            assert_eq!(redis.pipelines().iter().sum::<usize>(), 10 * (round + 1));
+        }
+    }
+
+    #[test]
+    fn outside_a_tokio_runtime_checks_go_straight_to_redis() {
+        let queue = LookupQueue::new(fake(10));
+        let mut cx = Context::from_waker(Waker::noop());
+        for i in 0..10 {
+            let mut check = pin!(queue.is_revoked(vec![key(i)]));
+            match check.as_mut().poll(&mut cx) {
+                Poll::Ready(answer) => {
+                    assert_eq!(answer.map_err(|e| e.to_string()), Ok(is_revoked(i)));
+                }
+                Poll::Pending => panic!("the fake answers at once"),
+            }
+        }
+    }
 
     #[test]
     fn prefixes_are_validated() {
