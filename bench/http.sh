@@ -34,7 +34,9 @@
 #                that the script runs (well under 2 minutes once built).
 #   --extra      one more quickstart-like server (PORT, POST /login,
 #                GET /protected), e.g. a saved build before a change, measured
-#                in the same rounds: cells protected/NAME and login/NAME.
+#                in the same rounds: cells protected/NAME and login/NAME. A NAME
+#                ending in -redis or -memory is a saved bench/server build run
+#                with that blocklist (BENCH_BLOCKLIST), /protected only.
 #   --redis-cpu  where Redis runs (default 0: with the servers).
 #
 # Results: bench/results/http-<time>/ (raw wrk output, results.csv,
@@ -193,8 +195,15 @@ CELLS=(protected/ours protected/baseline protected/python protected/ours-bare
 for extra in "${EXTRA[@]}"; do
   name=${extra%%=*}
   [ -x "${extra#*=}" ] || die "--extra $extra: not an executable"
-  start "$name" "$(free_port)" "$(realpath "${extra#*=}")"
-  CELLS+=("protected/$name" "login/$name")
+  case $name in
+    # A saved bench/server build with a blocklist: /protected only.
+    *-redis) BENCH_BLOCKLIST=redis start "$name" "$(free_port)" "$(realpath "${extra#*=}")"
+      CELLS+=("protected/$name") ;;
+    *-memory) BENCH_BLOCKLIST=memory start "$name" "$(free_port)" "$(realpath "${extra#*=}")"
+      CELLS+=("protected/$name") ;;
+    *) start "$name" "$(free_port)" "$(realpath "${extra#*=}")"
+      CELLS+=("protected/$name" "login/$name") ;;
+  esac
 done
 if [ -n "$ONLY" ]; then
   selected=()

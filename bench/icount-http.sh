@@ -9,6 +9,8 @@
 #
 #   bench/icount-http.sh                          # ours, baseline, ours-bare, ours-memory, ours-redis
 #   bench/icount-http.sh --extra ours-before=bench/results/bin/quickstart-before
+#   bench/icount-http.sh --extra before-redis=bench/results/bin/bench-server-before
+#                        (a NAME ending in -redis/-memory runs with that blocklist)
 #   ICOUNT_N1=100 ICOUNT_N2=600 bench/icount-http.sh
 #
 # Writes bench/results/icount-http-<time>.md and prints it.
@@ -40,8 +42,14 @@ declare -A BIN=(
 declare -A BLOCKLIST=([ours-bare]=none [ours-memory]=memory [ours-redis]=redis)
 SERVERS=(ours baseline ours-bare ours-memory ours-redis)
 for extra in "${EXTRA[@]}"; do
-  BIN[${extra%%=*}]=$(realpath "${extra#*=}")
-  SERVERS+=("${extra%%=*}")
+  name=${extra%%=*}
+  BIN[$name]=$(realpath "${extra#*=}")
+  SERVERS+=("$name")
+  # A saved bench/server build with a blocklist (NAME ending in -redis or -memory).
+  case $name in
+    *-redis) BLOCKLIST[$name]=redis ;;
+    *-memory) BLOCKLIST[$name]=memory ;;
+  esac
 done
 
 work=$(mktemp -d /tmp/icount-http.XXXXXX)
@@ -113,7 +121,8 @@ out=bench/results/icount-http-$(date -u +%Y%m%dT%H%M%SZ).md
 for route in protected login; do
   declare -A per=()
   for name in "${SERVERS[@]}"; do
-    [ "$route" = login ] && [[ $name == ours-* && $name != ours-before ]] && continue
+    # Login: the quickstart-like servers only (not the blocklist variants).
+    [ "$route" = login ] && [ -n "${BLOCKLIST[$name]:-}" ] && continue
     a=$(count "$name" "$route" "$N1")
     b=$(count "$name" "$route" "$N2")
     per[$name]=$(((b - a) / (N2 - N1)))
