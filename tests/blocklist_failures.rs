@@ -382,6 +382,34 @@ async fn check_all_at_once(
     outcomes
 }
 
+/// A manager on a fresh `RedisBlocklist` connected to `server`.
+async fn redis_manager(server: &RedisServer, timeout: Duration) -> JwtManager {
+    let store = RedisBlocklist::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    build(builder(store, timeout))
+}
+
+/// Makes Redis hold every client's commands for `millis`.
+async fn pause_redis(server: &RedisServer, millis: u64) {
+    let mut admin = server.connection().await;
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(millis)
+        .arg("ALL")
+        .exec_async(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("CLIENT PAUSE: {e}"));
+}
+
+/// Every check answered, and answered right.
+fn assert_all_answered(outcomes: Vec<(bool, Result<bool, jwt_extended::Error>)>) {
+    for (i, (expected, outcome)) in outcomes.into_iter().enumerate() {
+        let outcome = outcome.unwrap_or_else(|e| panic!("token {i}: {e}"));
+        assert_eq!(outcome, expected, "token {i}");
+    }
+}
+
 /// A counter from Redis' `INFO stats`.
 async fn redis_stat(server: &RedisServer, name: &str) -> u64 {
     let mut admin = server.connection().await;
@@ -398,23 +426,13 @@ async fn redis_stat(server: &RedisServer, name: &str) -> u64 {
 
 async fn concurrent_checks_share_round_trips() {
     let server = RedisServer::start().await;
-    let store = RedisBlocklist::connect(&server.url())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let jwt = build(builder(store, Duration::from_secs(5)));
+    let jwt = redis_manager(&server, Duration::from_secs(5)).await;
     let n = 300;
     let tokens = tokens_every_third_revoked(&jwt, n).await;
     let reads = redis_stat(&server, "total_reads_processed").await;
     let commands = redis_stat(&server, "total_commands_processed").await;
 
-    for (i, (expected, outcome)) in check_all_at_once(&jwt, &tokens)
-        .await
-        .into_iter()
-        .enumerate()
-    {
-        let outcome = outcome.unwrap_or_else(|e| panic!("token {i}: {e}"));
-        assert_eq!(outcome, expected, "token {i}");
-    }
+    assert_all_answered(check_all_at_once(&jwt, &tokens).await);
 
     // One EXISTS per token (per-token answers), in far fewer socket reads
     // than tokens: the lookups travelled together. (The INFO calls count
@@ -446,20 +464,12 @@ async fn concurrent_redis_checks_share_round_trips_on_the_current_thread_runtime
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_under_concurrent_checks_fails_each_closed_then_recovers() {
     let mut server = RedisServer::start().await;
-    let store = RedisBlocklist::connect(&server.url())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let jwt = build(builder(store, Duration::from_secs(5)));
+    let jwt = redis_manager(&server, Duration::from_secs(5)).await;
     let tokens = tokens_every_third_revoked(&jwt, 300).await;
 
     // Hold the checks in Redis (one batch sent, the others queued behind
     // it), then kill it under them.
-    let mut admin = server.connection().await;
-    redis::cmd("CLIENT")
-        .arg(&["PAUSE", "3000", "ALL"])
-        .exec_async(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("CLIENT PAUSE: {e}"));
+    pause_redis(&server, 3000).await;
     let checks = {
         let jwt = jwt.clone();
         let tokens = tokens.clone();
@@ -493,32 +503,16 @@ async fn redis_killed_under_concurrent_checks_fails_each_closed_then_recovers() 
         assert!(Instant::now() < deadline, "no recovery after the restart");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for (i, (expected, outcome)) in check_all_at_once(&jwt, &tokens)
-        .await
-        .into_iter()
-        .enumerate()
-    {
-        let outcome = outcome.unwrap_or_else(|e| panic!("token {i}: {e}"));
-        assert_eq!(outcome, expected, "token {i}");
-    }
+    assert_all_answered(check_all_at_once(&jwt, &tokens).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checks_cut_off_by_the_timeout_leave_the_queue_working() {
     let server = RedisServer::start().await;
-    let store = RedisBlocklist::connect(&server.url())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let timeout = Duration::from_millis(100);
-    let jwt = build(builder(store, timeout));
+    let jwt = redis_manager(&server, Duration::from_millis(100)).await;
     let tokens = tokens_every_third_revoked(&jwt, 300).await;
 
-    let mut admin = server.connection().await;
-    redis::cmd("CLIENT")
-        .arg(&["PAUSE", "400", "ALL"])
-        .exec_async(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("CLIENT PAUSE: {e}"));
+    pause_redis(&server, 400).await;
     for (i, (_, outcome)) in check_all_at_once(&jwt, &tokens)
         .await
         .into_iter()
@@ -535,9 +529,7 @@ async fn checks_cut_off_by_the_timeout_leave_the_queue_working() {
     loop {
         let outcomes = check_all_at_once(&jwt, &tokens).await;
         if outcomes.iter().all(|(_, outcome)| outcome.is_ok()) {
-            for (i, (expected, outcome)) in outcomes.into_iter().enumerate() {
-                assert_eq!(outcome.ok(), Some(expected), "token {i}");
-            }
+            assert_all_answered(outcomes);
             break;
         }
         assert!(Instant::now() < deadline, "no recovery after the pause");
