@@ -642,6 +642,11 @@ impl JwtConfig {
     }
 
     /// `JWT_SECRET_KEY` (default unset): the HMAC secret for `HS*` algorithms.
+    ///
+    /// Use random bytes, at least as many as the hash's output (32 for
+    /// HS256, 48 for HS384, 64 for HS512; RFC 7518 §3.2): building a manager
+    /// with a shorter secret logs a warning, or fails with
+    /// [`enforce_minimum_key_length`](crate::JwtManagerBuilder::enforce_minimum_key_length).
     #[must_use]
     pub fn with_secret_key(mut self, secret: impl Into<Secret>) -> Self {
         self.secret_key = Some(secret.into());

@@ -102,6 +102,7 @@ pub struct JwtManagerBuilder {
     config: JwtConfig,
     hooks: Hooks,
     verify_only: bool,
+    enforce_minimum_key_length: bool,
     extensions: http::Extensions,
 }
 
@@ -110,6 +111,10 @@ impl fmt::Debug for JwtManagerBuilder {
         f.debug_struct("JwtManagerBuilder")
             .field("config", &self.config)
             .field("verify_only", &self.verify_only)
+            .field(
+                "enforce_minimum_key_length",
+                &self.enforce_minimum_key_length,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -227,6 +232,33 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Refuses to build with an HMAC secret shorter than RFC 7518 §3.2
+    /// allows for the algorithm (32 bytes for HS256, 48 for HS384, 64 for
+    /// HS512): [`build`](Self::build) returns a [`ConfigError`] naming
+    /// `JWT_SECRET_KEY` instead of logging a warning. PyJWT's
+    /// `enforce_minimum_key_length` option, checked once at start-up.
+    ///
+    /// Without it a short secret still works, as in the reference, and
+    /// building logs one `tracing` warning (PyJWT warns on every use).
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let short = JwtConfig::new().with_secret_key("super-secret");
+    /// let error = JwtManager::builder(short)
+    ///     .enforce_minimum_key_length()
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.option(), "JWT_SECRET_KEY");
+    ///
+    /// let long = JwtConfig::new().with_secret_key("0123456789abcdef0123456789abcdef");
+    /// assert!(JwtManager::builder(long).enforce_minimum_key_length().build().is_ok());
+    /// ```
+    pub fn enforce_minimum_key_length(mut self) -> Self {
+        self.enforce_minimum_key_length = true;
+        self
+    }
+
     /// Stores a value for framework integrations (the `axum` module keeps
     /// its custom error responses here).
     pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
@@ -248,7 +280,12 @@ impl JwtManagerBuilder {
         let settings = Settings::new(self.config.clone())?;
         let need_encoding = self.hooks.encode_key.is_none() && !self.verify_only;
         let need_decoding = self.hooks.decode_key.is_none();
-        let keys = ConfiguredKeys::from_config(&self.config, need_encoding, need_decoding)?;
+        let keys = ConfiguredKeys::from_config(
+            &self.config,
+            need_encoding,
+            need_decoding,
+            self.enforce_minimum_key_length,
+        )?;
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 encode_audience: settings.encode_audience.clone(),
@@ -439,6 +476,7 @@ impl JwtManager {
             config,
             hooks: Hooks::default(),
             verify_only: false,
+            enforce_minimum_key_length: false,
             extensions: http::Extensions::new(),
         }
     }

@@ -347,3 +347,83 @@ fn secrets_compare_by_value() {
     assert_ne!(Secret::from("same"), Secret::from("sama"));
     assert_ne!(Secret::from("same"), Secret::from("same-longer"));
 }
+
+// ---------------------------------------------------------------- HMAC key length
+
+/// The start-up warnings about `JWT_SECRET_KEY` for a secret and algorithm.
+fn key_length_warnings(secret: &str, algorithm: Algorithm) -> String {
+    let (captured, _guard) = capture();
+    let config = JwtConfig::new()
+        .with_secret_key(secret)
+        .with_algorithm(algorithm);
+    let _jwt = JwtManager::new(config).unwrap_or_else(|e| panic!("{e}"));
+    captured
+        .text()
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("JWT_SECRET_KEY"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn short_hmac_secrets_are_warned_about_at_start_up() {
+    // RFC 7518 section 3.2, as PyJWT's InsecureKeyLengthWarning: at least as
+    // many bytes as the hash's output.
+    let warning = key_length_warnings("super-secret", Algorithm::HS256);
+    assert!(
+        warning.contains("12 bytes long") && warning.contains("32 bytes"),
+        "{warning:?}"
+    );
+    // The warning never shows the secret itself.
+    assert!(!warning.contains("super-secret"), "{warning:?}");
+    assert_eq!(key_length_warnings(&"k".repeat(32), Algorithm::HS256), "");
+    assert!(key_length_warnings(&"k".repeat(32), Algorithm::HS384).contains("48 bytes"));
+    assert!(key_length_warnings(&"k".repeat(63), Algorithm::HS512).contains("64 bytes"));
+    assert_eq!(key_length_warnings(&"k".repeat(64), Algorithm::HS512), "");
+}
+
+#[tokio::test]
+async fn short_hmac_secrets_can_be_refused_and_still_work_by_default() {
+    let short = || JwtConfig::new().with_secret_key("super-secret");
+    let error = JwtManager::builder(short())
+        .enforce_minimum_key_length()
+        .build()
+        .err()
+        .unwrap_or_else(|| panic!("a 12-byte HS256 secret was accepted"));
+    assert_eq!(error.option(), "JWT_SECRET_KEY");
+    let message = error.to_string();
+    assert!(
+        message.contains("12 bytes") && message.contains("32 bytes"),
+        "{message}"
+    );
+    assert!(!message.contains("super-secret"), "{message}");
+
+    let hs512 = JwtConfig::new()
+        .with_secret_key("k".repeat(48))
+        .with_algorithm(Algorithm::HS512);
+    assert!(
+        JwtManager::builder(hs512)
+            .enforce_minimum_key_length()
+            .build()
+            .is_err()
+    );
+    let long = JwtConfig::new().with_secret_key("k".repeat(32));
+    assert!(
+        JwtManager::builder(long)
+            .enforce_minimum_key_length()
+            .build()
+            .is_ok()
+    );
+
+    // Without enforcement a short secret signs and verifies, as in the
+    // reference (a Python service with the same secret interoperates).
+    let jwt = JwtManager::new(short()).unwrap_or_else(|e| panic!("{e}"));
+    let token = jwt
+        .create_access_token("alice")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let decoded = jwt
+        .decode_token(&token)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.identity_str(), Some("alice"));
+}

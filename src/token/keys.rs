@@ -39,6 +39,50 @@ pub(crate) fn is_symmetric(algorithm: Algorithm) -> bool {
     algorithm.family() == AlgorithmFamily::Hmac
 }
 
+/// The shortest HMAC secret RFC 7518 §3.2 allows for an HS algorithm: as
+/// many bytes as the hash's output (32, 48, 64). `None` for other families.
+pub(crate) fn hmac_minimum_key_length(algorithm: Algorithm) -> Option<usize> {
+    match algorithm {
+        Algorithm::HS256 => Some(32),
+        Algorithm::HS384 => Some(48),
+        Algorithm::HS512 => Some(64),
+        _ => None,
+    }
+}
+
+/// Checks the HMAC secret's length against RFC 7518 §3.2 (as PyJWT does
+/// since 2.10, which warns with `InsecureKeyLengthWarning`): a short secret
+/// is a `tracing` warning, or a [`ConfigError`] when `enforce` is set.
+fn check_hmac_key_length(
+    algorithm: Algorithm,
+    secret: &[u8],
+    enforce: bool,
+) -> Result<(), ConfigError> {
+    let Some(minimum) = hmac_minimum_key_length(algorithm) else {
+        return Ok(());
+    };
+    let length = secret.len();
+    if length >= minimum {
+        return Ok(());
+    }
+    let name = algorithm_name(algorithm);
+    if enforce {
+        return Err(ConfigError::InvalidValue {
+            option: "JWT_SECRET_KEY",
+            reason: format!(
+                "the HMAC key is {length} bytes long, below the minimum of {minimum} bytes \
+                 for {name} (RFC 7518 section 3.2)"
+            ),
+        });
+    }
+    tracing::warn!(
+        "JWT_SECRET_KEY is {length} bytes long, below the {minimum} bytes RFC 7518 section 3.2 \
+         asks for {name}: short secrets can be brute-forced from one token; use a random \
+         secret of at least {minimum} bytes"
+    );
+    Ok(())
+}
+
 /// The reference's name of an algorithm (`HS256`, `EdDSA`, …).
 pub(crate) fn algorithm_name(algorithm: Algorithm) -> &'static str {
     match algorithm {
@@ -404,11 +448,13 @@ impl std::fmt::Debug for ConfiguredKeys {
 impl ConfiguredKeys {
     /// Resolves the configured keys. `need_encoding`/`need_decoding` say
     /// whether the default loaders will be used (a custom key loader makes
-    /// the corresponding configured key optional).
+    /// the corresponding configured key optional); `enforce_key_length`
+    /// turns a too-short HMAC secret from a warning into an error.
     pub(crate) fn from_config(
         config: &JwtConfig,
         need_encoding: bool,
         need_decoding: bool,
+        enforce_key_length: bool,
     ) -> Result<Self, ConfigError> {
         let algorithm = config.algorithm();
         let name = algorithm_name(algorithm).to_owned();
@@ -416,6 +462,9 @@ impl ConfiguredKeys {
             let secret = config.secret_key();
             if (need_encoding || need_decoding) && secret.is_none() {
                 return Err(ConfigError::MissingSecret(name));
+            }
+            if let Some(secret) = secret {
+                check_hmac_key_length(algorithm, secret.expose(), enforce_key_length)?;
             }
             let encoding = match secret {
                 Some(s) => Some(Arc::new(hmac_encoding_key("JWT_SECRET_KEY", s)?)),
