@@ -16,7 +16,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::*;
-use jwt_extended::axum::{FlaskJson, Fresh, Jwt, Refresh, error_response};
+use jwt_extended::axum::{FlaskJson, Fresh, Jwt, JwtLayer, JwtRejection, Refresh, error_response};
 use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation};
 use jwt_extended::{DecodedToken, Error, ErrorKind, JwtConfig, JwtManager, JwtManagerBuilder};
 use serde_json::{Map, Value, json};
@@ -446,4 +446,112 @@ async fn the_original_error_is_in_the_response_extensions() {
         let error = response.extensions().get::<Error>();
         assert_eq!(error.map(Error::message), Some("Not enough segments"));
     }
+}
+
+// ------------------------------------------- `?` in a handler, behind JwtLayer
+
+/// Decodes an expired token by hand and returns the error with `?`, beside a
+/// header of its own.
+async fn decode_with_question_mark(
+    State(jwt): State<JwtManager>,
+) -> Result<FlaskJson<Value>, ([(header::HeaderName, &'static str); 1], JwtRejection)> {
+    let outcome = async {
+        let token = jwt
+            .access_token("username")
+            .expires_at(SystemTime::now() - Duration::from_secs(60))
+            .create()?;
+        jwt.decode_token(&token).await?;
+        Ok::<_, JwtRejection>(FlaskJson(json!({"msg": "baz"})))
+    }
+    .await;
+    outcome.map_err(|rejection| ([(header::CACHE_CONTROL, "no-store")], rejection))
+}
+
+#[tokio::test]
+async fn errors_returned_with_question_mark_get_the_layers_custom_responses() {
+    let custom = || {
+        build(
+            JwtManager::builder(
+                JwtConfig::new()
+                    .with_secret_key("foobarbaz")
+                    .with_error_message_key("message"),
+            )
+            .expired_token_loader(
+                |_: &Map<String, Value>, claims: &Map<String, Value>| {
+                    (
+                        StatusCode::IM_A_TEAPOT,
+                        FlaskJson(json!({"expired_for": claims["sub"]})),
+                    )
+                },
+            ),
+        )
+    };
+    let routes = |jwt: &JwtManager| {
+        Router::new()
+            .route("/question_mark", get(decode_with_question_mark))
+            .with_state(jwt.clone())
+    };
+
+    // Behind the layer: the manager's loader, as the extractors get it; the
+    // handler's own header stays, and the error is still in the extensions.
+    let jwt = custom();
+    let app = routes(&jwt).layer(JwtLayer::new(jwt.clone()));
+    let request = || {
+        axum::http::Request::get("/question_mark")
+            .body(Body::empty())
+            .unwrap_or_default()
+    };
+    let response = app
+        .clone()
+        .oneshot(request())
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    assert_eq!(
+        response.extensions().get::<Error>().map(Error::kind),
+        Some(ErrorKind::ExpiredToken)
+    );
+    let body = http_get(&app, "/question_mark", &[]).await;
+    assert_eq!(body.json(), json!({"expired_for": "username"}));
+
+    // No custom loader for the error: the default body, with the manager's
+    // message key.
+    let keyed = build(JwtManager::builder(
+        JwtConfig::new()
+            .with_secret_key("foobarbaz")
+            .with_error_message_key("message"),
+    ));
+    let app = routes(&keyed).layer(JwtLayer::new(keyed.clone()));
+    let response = http_get(&app, "/question_mark", &[]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.json(), json!({"message": "Token has expired"}));
+    assert_eq!(response.headers[header::CACHE_CONTROL], "no-store");
+
+    // Without the layer there is no manager to ask: the defaults.
+    let response = http_get(&routes(&jwt), "/question_mark", &[]).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.json(), json!({"msg": "Token has expired"}));
+
+    // Responses that are not such rejections pass the layer untouched, and
+    // the extractors' own errors are rendered once, as before.
+    let app = Router::new()
+        .route("/ok", get(foo_bar))
+        .route("/protected", get(|_: Jwt| foo_bar()))
+        .layer(JwtLayer::new(jwt.clone()))
+        .with_state(jwt.clone());
+    let response = http_get(&app, "/ok", &[]).await;
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (200, json!({"foo": "bar"}))
+    );
+    let expired = jwt
+        .access_token("username")
+        .expires_at(SystemTime::now() - Duration::from_secs(60))
+        .create()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let response = http_get_bearer(&app, "/protected", &expired).await;
+    assert_eq!(response.status, StatusCode::IM_A_TEAPOT);
+    assert_eq!(response.json(), json!({"expired_for": "username"}));
 }

@@ -17,7 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::extract::{Access, Requirement, VerifiedCache, request_parts};
-use super::rejection::JwtRejection;
+use super::rejection::{JwtRejection, render_with_manager};
 use crate::config::TokenLocation;
 use crate::manager::JwtManager;
 use crate::request::{is_form, is_json};
@@ -56,6 +56,12 @@ pub enum BufferJson {
 /// A manager from this layer takes precedence over the one in the router
 /// state, so one sub-router can use different settings (say, cookies for a
 /// browser app and headers for an API).
+///
+/// Errors that handlers return with `?` (a [`JwtRejection`] made from an
+/// [`Error`](crate::Error), say of a manual
+/// [`decode_token`](JwtManager::decode_token)) get this manager's custom
+/// responses and message key, like the extractors' errors; headers the
+/// handler set beside the error are kept.
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -218,11 +224,16 @@ where
     }
 
     fn call(&mut self, mut request: Request<AxumBody>) -> Self::Future {
-        request.extensions_mut().insert(self.layer.manager.clone());
+        let manager = self.layer.manager.clone();
+        request.extensions_mut().insert(manager.clone());
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         if !self.layer.wants_body(&request) {
-            return Box::pin(inner.call(request));
+            let response = inner.call(request);
+            return Box::pin(async move {
+                let response = response.await?;
+                Ok(render_with_manager(&manager, response))
+            });
         }
         let limit = self.layer.limit;
         Box::pin(async move {
@@ -252,7 +263,8 @@ where
                     }
                 }
             };
-            inner.call(Request::from_parts(parts, body)).await
+            let response = inner.call(Request::from_parts(parts, body)).await?;
+            Ok(render_with_manager(&manager, response))
         })
     }
 }

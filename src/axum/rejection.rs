@@ -519,10 +519,13 @@ impl JwtRejection {
         }
     }
 
-    /// A rejection rendered with the defaults (key `msg`, no custom
-    /// responses). This is what `?` on an [`Error`] gives in a handler that
-    /// returns `Result<_, JwtRejection>`; use [`new`](Self::new) when the
-    /// manager has custom responses or another message key.
+    /// A rejection without a manager. This is what `?` on an [`Error`] gives
+    /// in a handler that returns `Result<_, JwtRejection>`. Behind a
+    /// [`JwtLayer`](super::JwtLayer) the layer renders it with its manager's
+    /// custom responses and message key (as the reference's app-wide error
+    /// handlers do for an exception raised in a view); without one it is
+    /// rendered with the defaults (key `msg`, no custom responses). Use
+    /// [`new`](Self::new) to pick the manager yourself.
     ///
     /// ```
     /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
@@ -636,6 +639,43 @@ pub fn error_response(manager: &JwtManager, error: &Error) -> Response {
     response
 }
 
+/// Marks a response that a [`JwtRejection`] without a manager rendered with
+/// the defaults, so that a [`JwtLayer`](super::JwtLayer) further out can
+/// render its error again with the layer's manager.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RenderedWithDefaults;
+
+/// Renders again, with `manager`'s responses, a response that a
+/// [`JwtRejection::from_error`] (`?` on an [`Error`] in a handler) rendered
+/// with the defaults. Headers the handler put beside the rejection (say, a
+/// `Set-Cookie`) and response extensions are kept; any other response is
+/// returned as it is.
+pub(crate) fn render_with_manager(manager: &JwtManager, response: Response) -> Response {
+    if response
+        .extensions()
+        .get::<RenderedWithDefaults>()
+        .is_none()
+    {
+        return response;
+    }
+    let Some(error) = response.extensions().get::<Error>().cloned() else {
+        return response;
+    };
+    let (parts, _default_body) = response.into_parts();
+    let mut rendered = error_response(manager, &error);
+    let own: Vec<header::HeaderName> = rendered.headers().keys().cloned().collect();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !own.contains(name) {
+            rendered.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    let mut extensions = parts.extensions;
+    extensions.remove::<RenderedWithDefaults>();
+    extensions.extend(std::mem::take(rendered.extensions_mut()));
+    *rendered.extensions_mut() = extensions;
+    rendered
+}
+
 impl IntoResponse for JwtRejection {
     fn into_response(self) -> Response {
         match self.inner {
@@ -651,6 +691,7 @@ impl IntoResponse for JwtRejection {
                     None => {
                         let mut response = default_error_response(&error, "msg");
                         response.extensions_mut().insert(error);
+                        response.extensions_mut().insert(RenderedWithDefaults);
                         response
                     }
                 }
@@ -659,8 +700,9 @@ impl IntoResponse for JwtRejection {
     }
 }
 
-/// `?` on an [`Error`] in a handler: rendered with the *defaults* (see
-/// [`JwtRejection::from_error`]).
+/// `?` on an [`Error`] in a handler: rendered with the defaults (see
+/// [`JwtRejection::from_error`]), or with the manager's responses when a
+/// [`JwtLayer`](super::JwtLayer) wraps the route.
 impl From<Error> for JwtRejection {
     fn from(error: Error) -> Self {
         Self::from_error(error)
