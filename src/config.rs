@@ -24,6 +24,7 @@
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 pub use jsonwebtoken::Algorithm;
 
@@ -169,9 +170,11 @@ impl Audience {
 
 /// Secret bytes (an HMAC secret or a PEM private key) that never show up in
 /// `Debug` output or logs. Equality is checked in constant time (for equal
-/// lengths).
+/// lengths). The bytes are overwritten with zeros when the value is dropped
+/// (with the `zeroize` crate), so a dropped configuration leaves no copy of
+/// the secret in freed memory.
 #[derive(Clone)]
-pub struct Secret(Vec<u8>);
+pub struct Secret(Zeroizing<Vec<u8>>);
 
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
@@ -185,7 +188,7 @@ impl Secret {
     /// Wraps secret bytes.
     #[must_use]
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self(bytes.into())
+        Self(Zeroizing::new(bytes.into()))
     }
 
     /// The secret bytes. Handle with care.
@@ -203,25 +206,25 @@ impl fmt::Debug for Secret {
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.as_bytes().to_vec())
+        Self::new(value.as_bytes())
     }
 }
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value.into_bytes())
+        Self::new(value.into_bytes())
     }
 }
 
 impl From<&[u8]> for Secret {
     fn from(value: &[u8]) -> Self {
-        Self(value.to_vec())
+        Self::new(value)
     }
 }
 
 impl From<Vec<u8>> for Secret {
     fn from(value: Vec<u8>) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
