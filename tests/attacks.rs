@@ -1767,3 +1767,77 @@ async fn multipart_boundary_search_is_linear() {
     response.assert_error(401, "Missing CSRF token");
     assert!(took < Duration::from_secs(3), "took {took:?}");
 }
+
+// ---------------------------------------------------------------- padded signatures
+
+/// PyJWT decodes every segment with padding allowed (`=` up to a multiple
+/// of four), so `header.payload.signature=` is the same token to the
+/// reference; we accept it too (wire compatibility). Only the signature can
+/// be spelled two ways: padding the header or payload changes the signed
+/// text. Revocation is by `jti`, so revoking a token revokes both spellings.
+#[tokio::test]
+async fn a_padded_signature_is_the_same_token_and_revoked_with_it() {
+    let jwt = build_with_blocklist();
+    let app = Router::new()
+        .route("/protected", get(protected))
+        .with_state(jwt.clone());
+    // An identity whose payload's base64 length is not a multiple of four,
+    // so that padding can be put on the payload too (below).
+    let (identity, token) = ["t", "te", "tes", "test"]
+        .into_iter()
+        .map(|identity| {
+            let token = jwt
+                .create_access_token(identity)
+                .unwrap_or_else(|e| panic!("{e}"));
+            (identity, token)
+        })
+        .find(|(_, token)| token.split('.').nth(1).is_some_and(|p| p.len() % 4 != 0))
+        .unwrap_or_else(|| panic!("four lengths in a row are multiples of four"));
+    let (signed, signature) = token.rsplit_once('.').unwrap_or_default();
+    assert_eq!(
+        signature.len(),
+        43,
+        "an HS256 signature: 32 bytes, 43 characters"
+    );
+    let padded = format!("{token}=");
+
+    let response = http_get_bearer(&app, "/protected", &padded).await;
+    assert_eq!(response.status.as_u16(), 200, "{}", response.text());
+    assert_eq!(response.json(), json!({"logged_in_as": identity}));
+    // Two `=` would not end on a multiple of four: malformed, as in PyJWT.
+    http_get_bearer(&app, "/protected", &format!("{token}=="))
+        .await
+        .assert_error(422, "Invalid crypto padding");
+    // Padding on the payload changes the signed text.
+    let (header, payload) = signed.split_once('.').unwrap_or_default();
+    let pad = "=".repeat((4 - payload.len() % 4) % 4);
+    assert!(
+        !pad.is_empty(),
+        "these claims encode to a length that takes padding"
+    );
+    http_get_bearer(
+        &app,
+        "/protected",
+        &format!("{header}.{payload}{pad}.{signature}"),
+    )
+    .await
+    .assert_error(422, BAD_SIGNATURE);
+
+    let decoded = jwt
+        .decode_token(&padded)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    jwt.revoke(&decoded).await.unwrap_or_else(|e| panic!("{e}"));
+    for spelling in [&token, &padded] {
+        http_get_bearer(&app, "/protected", spelling)
+            .await
+            .assert_error(401, "Token has been revoked");
+    }
+}
+
+fn build_with_blocklist() -> JwtManager {
+    JwtManager::builder(JwtConfig::new().with_secret_key(SECRET))
+        .blocklist(jwt_extended::blocklist::MemoryBlocklist::new())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}

@@ -120,8 +120,10 @@ fuzz_target!(|data: &[u8]| {
             } else {
                 &fixture.access
             };
+            // The signature segment may carry `=` padding: the same token to
+            // PyJWT and to us (the signed text is unchanged).
             assert_eq!(
-                verified.encoded(),
+                verified.encoded().trim_end_matches('='),
                 expected.as_str(),
                 "accepted a foreign token"
             );
