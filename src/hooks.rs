@@ -148,6 +148,12 @@ impl SigningKey {
         &self.key
     }
 
+    /// The shared key, whose allocation identifies it to the per-thread
+    /// signer cache.
+    pub(crate) fn shared_key(&self) -> &Arc<EncodingKey> {
+        &self.key
+    }
+
     /// The key id written into the header, if any.
     ///
     /// ```

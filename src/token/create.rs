@@ -279,12 +279,13 @@ impl<'m> TokenBuilder<'m> {
         URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
-        let signature = keys::sign(algorithm, signing.key(), token.as_bytes()).map_err(|e| {
-            Error::encode(format!(
-                "cannot sign with {}: {e}",
-                keys::algorithm_name(algorithm)
-            ))
-        })?;
+        let signature = keys::sign_cached(algorithm, signing.shared_key(), token.as_bytes())
+            .map_err(|e| {
+                Error::encode(format!(
+                    "cannot sign with {}: {e}",
+                    keys::algorithm_name(algorithm)
+                ))
+            })?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok(token)

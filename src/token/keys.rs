@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
 use base64::Engine as _;
-use jsonwebtoken::crypto::{CryptoProvider, JwtVerifier};
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::config::{ConfigError, JwtConfig, Secret};
@@ -266,6 +266,59 @@ pub(crate) fn sign(
     signer
         .try_sign(message)
         .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
+}
+
+/// The signer last built on this thread, and for what (as
+/// [`CachedVerifier`]).
+struct CachedSigner {
+    key: Weak<EncodingKey>,
+    algorithm: Algorithm,
+    signer: Box<dyn JwtSigner>,
+}
+
+thread_local! {
+    static SIGNER: RefCell<Option<CachedSigner>> = const { RefCell::new(None) };
+}
+
+/// [`sign`], reusing the signer this thread built last time for the same key
+/// and algorithm (see [`verify_cached`]): for HMAC the key schedule, two
+/// SHA-256 blocks per token, is paid once per thread. The entry is replaced
+/// by the next key used on the thread; a key from an encode-key loader that
+/// makes a new key per call simply never hits.
+pub(crate) fn sign_cached(
+    algorithm: Algorithm,
+    key: &Arc<EncodingKey>,
+    message: &[u8],
+) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
+    let cached = SIGNER.try_with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        let hit = slot.as_ref().is_some_and(|c| {
+            c.algorithm == algorithm && std::ptr::eq(c.key.as_ptr(), Arc::as_ptr(key))
+        });
+        if !hit {
+            let provider = CryptoProvider::try_get_default()?;
+            let signer = match (provider.signer_factory)(&algorithm, key) {
+                Ok(signer) => signer,
+                Err(e) => return Some(Err(e)),
+            };
+            *slot = Some(CachedSigner {
+                key: Arc::downgrade(key),
+                algorithm,
+                signer,
+            });
+        }
+        let signer = &slot.as_ref()?.signer;
+        Some(
+            signer
+                .try_sign(message)
+                .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into()),
+        )
+    });
+    match cached {
+        Ok(Some(result)) => result,
+        // Thread-local storage torn down, or no provider: the plain path.
+        _ => sign(algorithm, key, message),
+    }
 }
 
 /// Verifies raw signature bytes over `message`. `Ok(false)` means the
@@ -540,6 +593,48 @@ mod tests {
         // A key of the wrong family is an error, as uncached.
         let rsa = Arc::new(DecodingKey::from_rsa_components("AQAB", "AQAB")?);
         assert!(verify_cached(Algorithm::HS256, &rsa, message, &sig_a).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn cached_signers_follow_the_key() -> Result<(), Box<dyn std::error::Error>> {
+        ensure_crypto_provider()?;
+        let message = b"header.payload";
+        let plain =
+            |alg, secret: &str| sign(alg, &EncodingKey::from_secret(secret.as_bytes())?, message);
+        let key = |secret: &str| EncodingKey::from_secret(secret.as_bytes()).map(Arc::new);
+
+        let a = key("a")?;
+        let expected = plain(Algorithm::HS256, "a")?;
+        assert_eq!(sign_cached(Algorithm::HS256, &a, message)?, expected);
+        assert_eq!(sign_cached(Algorithm::HS256, &a, message)?, expected); // cached
+        assert_eq!(
+            sign_cached(Algorithm::HS256, &a, b"other")?,
+            sign(Algorithm::HS256, &a, b"other")?
+        );
+        // Another algorithm with the same key is another signer.
+        assert_eq!(
+            sign_cached(Algorithm::HS384, &a, message)?,
+            plain(Algorithm::HS384, "a")?
+        );
+        // A dropped key's signer is never used for the next key, even one
+        // allocated where it was.
+        drop(a);
+        for _ in 0..3 {
+            let b = key("b")?;
+            assert_eq!(
+                sign_cached(Algorithm::HS256, &b, message)?,
+                plain(Algorithm::HS256, "b")?
+            );
+        }
+        // A key of the wrong family is an error, as uncached.
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keys/ec256_private.pem"
+        ))?;
+        let ec = Arc::new(EncodingKey::from_ec_pem(&pem)?);
+        assert!(sign_cached(Algorithm::HS256, &ec, message).is_err());
+        assert!(sign_cached(Algorithm::ES256, &ec, message).is_ok());
         Ok(())
     }
 
