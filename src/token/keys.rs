@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
+use std::thread::LocalKey;
 
 use base64::Engine as _;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
@@ -268,59 +269,6 @@ pub(crate) fn sign(
         .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
 }
 
-/// The signer last built on this thread, and for what (as
-/// [`CachedVerifier`]).
-struct CachedSigner {
-    key: Weak<EncodingKey>,
-    algorithm: Algorithm,
-    signer: Box<dyn JwtSigner>,
-}
-
-thread_local! {
-    static SIGNER: RefCell<Option<CachedSigner>> = const { RefCell::new(None) };
-}
-
-/// [`sign`], reusing the signer this thread built last time for the same key
-/// and algorithm (see [`verify_cached`]): for HMAC the key schedule, two
-/// SHA-256 blocks per token, is paid once per thread. The entry is replaced
-/// by the next key used on the thread; a key from an encode-key loader that
-/// makes a new key per call simply never hits.
-pub(crate) fn sign_cached(
-    algorithm: Algorithm,
-    key: &Arc<EncodingKey>,
-    message: &[u8],
-) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
-    let cached = SIGNER.try_with(|cell| {
-        let mut slot = cell.try_borrow_mut().ok()?;
-        let hit = slot.as_ref().is_some_and(|c| {
-            c.algorithm == algorithm && std::ptr::eq(c.key.as_ptr(), Arc::as_ptr(key))
-        });
-        if !hit {
-            let provider = CryptoProvider::try_get_default()?;
-            let signer = match (provider.signer_factory)(&algorithm, key) {
-                Ok(signer) => signer,
-                Err(e) => return Some(Err(e)),
-            };
-            *slot = Some(CachedSigner {
-                key: Arc::downgrade(key),
-                algorithm,
-                signer,
-            });
-        }
-        let signer = &slot.as_ref()?.signer;
-        Some(
-            signer
-                .try_sign(message)
-                .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into()),
-        )
-    });
-    match cached {
-        Ok(Some(result)) => result,
-        // Thread-local storage torn down, or no provider: the plain path.
-        _ => sign(algorithm, key, message),
-    }
-}
-
 /// Verifies raw signature bytes over `message`. `Ok(false)` means the
 /// signature does not match; `Err` means the key does not suit the algorithm.
 pub(crate) fn verify(
@@ -336,25 +284,83 @@ pub(crate) fn verify(
     Ok(verifier.verify(message, &signature.to_vec()).is_ok())
 }
 
-/// The verifier last built on this thread, and for what.
-struct CachedVerifier {
+/// A signer or verifier built last on this thread, and for what.
+struct Cached<K, T: ?Sized> {
     /// Identifies the key by its allocation, which this `Weak` keeps from
     /// being freed (and reused by another key) while the entry lives.
-    key: Weak<DecodingKey>,
+    key: Weak<K>,
     algorithm: Algorithm,
-    verifier: Box<dyn JwtVerifier>,
+    built: Box<T>,
 }
+
+type CacheSlot<K, T> = RefCell<Option<Cached<K, T>>>;
 
 thread_local! {
-    static VERIFIER: RefCell<Option<CachedVerifier>> = const { RefCell::new(None) };
+    static SIGNER: CacheSlot<EncodingKey, dyn JwtSigner> = const { RefCell::new(None) };
+    static VERIFIER: CacheSlot<DecodingKey, dyn JwtVerifier> = const { RefCell::new(None) };
 }
 
-/// [`verify`], reusing the verifier this thread built last time for the same
-/// key and algorithm. Building one is per-token work that depends on nothing
-/// else (for HMAC, the key schedule: two SHA-256 blocks; for the others, a
-/// copy of the key), so the configured key pays it once per thread instead
-/// of once per token. The entry is replaced by the next key verified on the
-/// thread (a dropped manager's key included).
+/// Runs `run` on the signer or verifier `slot` holds for `key` and
+/// `algorithm`, building it with `build` (from the default provider) when
+/// the entry is for another key or algorithm. Building one is per-token work
+/// that depends on nothing else (for HMAC, the key schedule: two SHA-256
+/// blocks; for the others, a copy or parse of the key), so the configured
+/// key pays it once per thread instead of once per token. The entry is
+/// replaced by the next key used on the thread; a key loader that makes a
+/// new key per call simply never hits. `None` when thread-local storage is
+/// torn down or there is no provider: the caller takes the uncached path.
+fn with_cached<K, T: ?Sized, R>(
+    slot: &'static LocalKey<CacheSlot<K, T>>,
+    algorithm: Algorithm,
+    key: &Arc<K>,
+    build: impl FnOnce(&CryptoProvider) -> Result<Box<T>, jsonwebtoken::errors::Error>,
+    run: impl FnOnce(&T) -> Result<R, jsonwebtoken::errors::Error>,
+) -> Option<Result<R, jsonwebtoken::errors::Error>> {
+    slot.try_with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        let hit = slot.as_ref().is_some_and(|c| {
+            c.algorithm == algorithm && std::ptr::eq(c.key.as_ptr(), Arc::as_ptr(key))
+        });
+        if !hit {
+            let built = match build(CryptoProvider::try_get_default()?) {
+                Ok(built) => built,
+                Err(e) => return Some(Err(e)),
+            };
+            *slot = Some(Cached {
+                key: Arc::downgrade(key),
+                algorithm,
+                built,
+            });
+        }
+        Some(run(&slot.as_ref()?.built))
+    })
+    .ok()
+    .flatten()
+}
+
+/// [`sign`], reusing this thread's signer for the key and algorithm (see
+/// [`with_cached`]).
+pub(crate) fn sign_cached(
+    algorithm: Algorithm,
+    key: &Arc<EncodingKey>,
+    message: &[u8],
+) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
+    with_cached(
+        &SIGNER,
+        algorithm,
+        key,
+        |provider| (provider.signer_factory)(&algorithm, key),
+        |signer| {
+            signer
+                .try_sign(message)
+                .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
+        },
+    )
+    .unwrap_or_else(|| sign(algorithm, key, message))
+}
+
+/// [`verify`], reusing this thread's verifier for the key and algorithm
+/// (see [`with_cached`]).
 #[allow(
     clippy::ptr_arg,
     reason = "jsonwebtoken's verifiers take &Vec<u8>: no copy"
@@ -365,31 +371,14 @@ pub(crate) fn verify_cached(
     message: &[u8],
     signature: &Vec<u8>,
 ) -> Result<bool, jsonwebtoken::errors::Error> {
-    let cached = VERIFIER.try_with(|cell| {
-        let mut slot = cell.try_borrow_mut().ok()?;
-        let hit = slot.as_ref().is_some_and(|c| {
-            c.algorithm == algorithm && std::ptr::eq(c.key.as_ptr(), Arc::as_ptr(key))
-        });
-        if !hit {
-            let provider = CryptoProvider::try_get_default()?;
-            let verifier = match (provider.verifier_factory)(&algorithm, key) {
-                Ok(verifier) => verifier,
-                Err(e) => return Some(Err(e)),
-            };
-            *slot = Some(CachedVerifier {
-                key: Arc::downgrade(key),
-                algorithm,
-                verifier,
-            });
-        }
-        let verifier = &slot.as_ref()?.verifier;
-        Some(Ok(verifier.verify(message, signature).is_ok()))
-    });
-    match cached {
-        Ok(Some(result)) => result,
-        // Thread-local storage torn down, or no provider: the plain path.
-        _ => verify(algorithm, key, message, signature),
-    }
+    with_cached(
+        &VERIFIER,
+        algorithm,
+        key,
+        |provider| (provider.verifier_factory)(&algorithm, key),
+        |verifier| Ok(verifier.verify(message, signature).is_ok()),
+    )
+    .unwrap_or_else(|| verify(algorithm, key, message, signature))
 }
 
 /// A verification key together with the algorithm family it belongs to.
