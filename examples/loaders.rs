@@ -27,6 +27,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Map, Value, json};

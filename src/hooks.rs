@@ -46,136 +46,17 @@
 //! token.
 
 use std::any::Any;
-use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use jsonwebtoken::{DecodingKey, EncodingKey};
+use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::runtime::BoxFuture;
 use crate::token::DecodedToken;
 
-/// A boxed, sendable future (what the object-safe forms of the hooks return).
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// The key to sign one token with (what an
-/// [`encode_key_loader`](crate::JwtManagerBuilder::encode_key_loader)
-/// returns), optionally naming itself in the `kid` header so that verifiers
-/// can pick the matching key when keys rotate.
-///
-/// Its `Debug` output never shows the key.
-///
-/// ```
-/// use jwt_extended::hooks::SigningKey;
-///
-/// let key = SigningKey::from_secret("2024-secret")?.with_kid("2024");
-/// assert_eq!(key.kid(), Some("2024"));
-/// assert!(!format!("{key:?}").contains("2024-secret"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone)]
-pub struct SigningKey {
-    key: Arc<EncodingKey>,
-    kid: Option<String>,
-}
-
-impl SigningKey {
-    /// Wraps a `jsonwebtoken` encoding key (any algorithm family; the
-    /// algorithm is still the configured one, or the `alg` of the additional
-    /// headers).
-    ///
-    /// ```
-    /// use jwt_extended::{hooks::SigningKey, jsonwebtoken::EncodingKey};
-    ///
-    /// let key = SigningKey::new(EncodingKey::from_secret(b"tenant-a-secret")?);
-    /// assert_eq!(key.kid(), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn new(key: impl Into<Arc<EncodingKey>>) -> Self {
-        Self {
-            key: key.into(),
-            kid: None,
-        }
-    }
-
-    /// An HMAC key (HS256/384/512) from a secret, with the same checks as a
-    /// configured `JWT_SECRET_KEY`.
-    ///
-    /// ```
-    /// use jwt_extended::hooks::SigningKey;
-    ///
-    /// assert!(SigningKey::from_secret("tenant-a-secret").is_ok());
-    /// assert!(SigningKey::from_secret("").is_err());
-    /// ```
-    ///
-    /// # Errors
-    /// If the secret is empty or is a PEM/SSH key.
-    pub fn from_secret(secret: impl AsRef<[u8]>) -> Result<Self, crate::config::ConfigError> {
-        let secret = crate::config::Secret::new(secret.as_ref().to_vec());
-        crate::token::keys::hmac_encoding_key("encode_key_loader", &secret).map(Self::new)
-    }
-
-    /// Writes `kid` into the header of the tokens signed with this key. A
-    /// `kid` in the additional headers (loader or per call) still wins.
-    ///
-    /// ```
-    /// use jwt_extended::hooks::SigningKey;
-    ///
-    /// let key = SigningKey::from_secret("secret")?.with_kid("k2");
-    /// assert_eq!(key.kid(), Some("k2"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
-        self.kid = Some(kid.into());
-        self
-    }
-
-    /// The key.
-    ///
-    /// ```
-    /// use jwt_extended::hooks::SigningKey;
-    ///
-    /// let key = SigningKey::from_secret("secret")?;
-    /// let _: &jwt_extended::jsonwebtoken::EncodingKey = key.key();
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn key(&self) -> &EncodingKey {
-        &self.key
-    }
-
-    /// The shared key, whose allocation identifies it to the per-thread
-    /// signer cache.
-    pub(crate) fn shared_key(&self) -> &Arc<EncodingKey> {
-        &self.key
-    }
-
-    /// The key id written into the header, if any.
-    ///
-    /// ```
-    /// use jwt_extended::hooks::SigningKey;
-    ///
-    /// assert_eq!(SigningKey::from_secret("secret")?.kid(), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
-    }
-}
-
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("key", &"[redacted]")
-            .field("kid", &self.kid)
-            .finish()
-    }
-}
+pub use crate::token::SigningKey;
 
 /// Chooses the verification key for one token from its unverified header and
 /// claims: the reference's `decode_key_loader`. Typical uses are a secret per
@@ -505,8 +386,25 @@ impl<T: UserLoader> DynUserLoader for T {
     }
 }
 
-/// `Fn(identity) -> claims or headers`, already converted to a JSON object.
-pub(crate) type MapLoader = Arc<dyn Fn(&Value) -> Result<Map<String, Value>, Error> + Send + Sync>;
+/// The reference's `token_in_blocklist_loader`: a check that sees the whole
+/// verified token, registered with
+/// [`JwtManagerBuilder::token_in_blocklist_loader`](crate::JwtManagerBuilder::token_in_blocklist_loader).
+/// It runs beside the key-based [`Blocklist`](crate::blocklist::Blocklist)
+/// store, under the same timeout; a token is revoked when either says so.
+pub(crate) trait DynBlocklistLoader: Send + Sync {
+    fn is_revoked<'a>(&'a self, token: &'a DecodedToken) -> BoxFuture<'a, bool>;
+}
 
-/// `Fn(identity) -> signing key`.
-pub(crate) type EncodeKeyFn = Arc<dyn Fn(&Value) -> Result<SigningKey, Error> + Send + Sync>;
+/// A closure `Fn(&DecodedToken) -> impl Future<Output = bool>` as a
+/// [`DynBlocklistLoader`].
+pub(crate) struct BlocklistLoaderFn<F>(pub(crate) F);
+
+impl<F, Fut> DynBlocklistLoader for BlocklistLoaderFn<F>
+where
+    F: Fn(&DecodedToken) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    fn is_revoked<'a>(&'a self, token: &'a DecodedToken) -> BoxFuture<'a, bool> {
+        Box::pin((self.0)(token))
+    }
+}

@@ -83,8 +83,13 @@ pub mod hooks;
 mod manager;
 pub mod manual;
 pub mod request;
+mod runtime;
 mod settings;
 pub mod token;
+
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]

@@ -1,16 +1,20 @@
 //! One contract for every blocklist store, run against memory, Redis,
-//! SQLite and PostgreSQL. Redis and PostgreSQL come from `REDIS_URL` and
-//! `DATABASE_URL` (scripts/test.sh starts them); without them these tests
-//! fail, they never skip. Each test uses its own key prefix or table, so
+//! SQLite and PostgreSQL: the published suite
+//! (`jwt_extended::testing::blocklist_contract`, feature `test-util`) plus the
+//! scenarios that need a router or check the manager's own refusals.
+//! Redis and PostgreSQL come from `REDIS_URL` and `DATABASE_URL`
+//! (scripts/test.sh starts them); without them these tests fail, they never
+//! skip. Each test uses its own key prefix or table, so
 //! they run in parallel.
 
 mod blocklist_support;
 mod common;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::http::Method;
-use jwt_extended::blocklist::{Blocklist, MemoryBlocklist, Revocation, SESSION_CLAIM};
+use jwt_extended::blocklist::{Blocklist, MemoryBlocklist, Revocation};
+use jwt_extended::testing::blocklist_contract as contract;
 use jwt_extended::{DecodedToken, ErrorKind, JwtConfig, JwtManager};
 use serde_json::json;
 
@@ -42,32 +46,6 @@ async fn revoked(jwt: &JwtManager, token: &DecodedToken) -> bool {
 /// The scenarios, each written once.
 mod scenarios {
     use super::*;
-
-    pub(super) async fn revoke_the_current_token<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let token = access(&jwt, "alice").await;
-        let other = access(&jwt, "alice").await;
-        assert!(!revoked(&jwt, &token).await, "a new token is not revoked");
-        jwt.revoke(&token)
-            .await
-            .unwrap_or_else(|e| panic!("revoke: {e}"));
-        assert!(revoked(&jwt, &token).await, "the revoked token");
-        assert!(
-            !revoked(&jwt, &other).await,
-            "another token of the same user"
-        );
-    }
-
-    pub(super) async fn revoking_twice_is_harmless<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let token = access(&jwt, "alice").await;
-        for _ in 0..3 {
-            jwt.revoke(&token)
-                .await
-                .unwrap_or_else(|e| panic!("revoke: {e}"));
-        }
-        assert!(revoked(&jwt, &token).await);
-    }
 
     pub(super) async fn revoke_by_claims_and_by_jti<S: Blocklist>(store: S) {
         let jwt = jwt_with(store);
@@ -112,52 +90,6 @@ mod scenarios {
         assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::InvalidSignature));
     }
 
-    pub(super) async fn expired_tokens_need_no_entry<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let expired = jwt
-            .access_token("alice")
-            .expires_at(SystemTime::now() - Duration::from_secs(3600))
-            .create()
-            .unwrap_or_else(|e| panic!("{e}"));
-        // Accepted (nothing to block) and no error.
-        jwt.revoke_encoded(&expired)
-            .await
-            .unwrap_or_else(|e| panic!("revoke_encoded(expired): {e}"));
-    }
-
-    pub(super) async fn leeway_keeps_the_entry<S: Blocklist>(store: S) {
-        // A token expired 5 s ago is still accepted with a 60 s leeway: its
-        // revocation must still be there.
-        let jwt = support::manager(
-            store,
-            JwtConfig::new().with_decode_leeway(Duration::from_secs(60)),
-        );
-        let token = jwt
-            .access_token("alice")
-            .expires_at(SystemTime::now() - Duration::from_secs(5))
-            .create()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let decoded = decode(&jwt, &token).await;
-        jwt.revoke(&decoded)
-            .await
-            .unwrap_or_else(|e| panic!("revoke: {e}"));
-        assert!(revoked(&jwt, &decoded).await);
-    }
-
-    pub(super) async fn tokens_without_exp_stay_revoked<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let token = jwt
-            .access_token("alice")
-            .never_expires()
-            .create()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let decoded = decode(&jwt, &token).await;
-        jwt.revoke(&decoded)
-            .await
-            .unwrap_or_else(|e| panic!("revoke: {e}"));
-        assert!(revoked(&jwt, &decoded).await);
-    }
-
     pub(super) async fn tokens_without_jti<S: Blocklist>(store: S) {
         let jwt = jwt_with(store);
         let token = common::token_with_claims(&json!({
@@ -168,28 +100,6 @@ mod scenarios {
         assert!(!revoked(&jwt, &decoded).await, "nothing to look up");
         let error = jwt.revoke(&decoded).await.err();
         assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::InvalidClaim));
-    }
-
-    pub(super) async fn revoke_a_session<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        // Tokens made separately (like the reference does): no session claim.
-        let access_token = jwt
-            .create_access_token("alice")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let refresh_token = jwt
-            .create_refresh_token("alice")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let untouched = access(&jwt, "alice").await;
-        let access_token = decode(&jwt, &access_token).await;
-        jwt.revoke_session(&access_token, &refresh_token)
-            .await
-            .unwrap_or_else(|e| panic!("revoke_session: {e}"));
-        assert!(revoked(&jwt, &access_token).await, "access token");
-        assert!(
-            revoked(&jwt, &decode(&jwt, &refresh_token).await).await,
-            "refresh token"
-        );
-        assert!(!revoked(&jwt, &untouched).await, "another session");
     }
 
     pub(super) async fn revoke_session_checks_the_refresh_token<S: Blocklist>(store: S) {
@@ -208,63 +118,6 @@ mod scenarios {
         let error = jwt.revoke_session(&alice, &not_refresh).await.err();
         assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::WrongTokenType));
         assert!(!revoked(&jwt, &alice).await, "nothing revoked on error");
-    }
-
-    pub(super) async fn token_pairs_fall_together<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let pair = jwt
-            .create_token_pair("alice")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let first_access = decode(&jwt, &pair.access_token).await;
-        let refresh = decode(&jwt, &pair.refresh_token).await;
-        assert_eq!(refresh.jti(), Some(pair.session_id.as_str()));
-        assert_eq!(first_access.session_id(), Some(pair.session_id.as_str()));
-        // An access token minted later by /refresh, never shown at logout.
-        let minted = jwt
-            .access_token(refresh.identity())
-            .session_of(&refresh)
-            .create()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let minted = decode(&jwt, &minted).await;
-        let other_pair = jwt
-            .create_token_pair("alice")
-            .unwrap_or_else(|e| panic!("{e}"));
-
-        jwt.revoke(&refresh)
-            .await
-            .unwrap_or_else(|e| panic!("revoke: {e}"));
-        assert!(revoked(&jwt, &refresh).await);
-        assert!(
-            revoked(&jwt, &first_access).await,
-            "access token of the pair"
-        );
-        assert!(revoked(&jwt, &minted).await, "access token minted later");
-        let other = decode(&jwt, &other_pair.access_token).await;
-        assert!(!revoked(&jwt, &other).await, "another session");
-    }
-
-    pub(super) async fn session_ids_of_your_own<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let sid = support::unique("sid");
-        let make = |refresh: bool| {
-            let builder = if refresh {
-                jwt.refresh_token("alice")
-            } else {
-                jwt.access_token("alice")
-            };
-            builder
-                .session(&sid)
-                .create()
-                .unwrap_or_else(|e| panic!("{e}"))
-        };
-        let access_token = decode(&jwt, &make(false)).await;
-        let refresh_token = make(true);
-        let sibling = decode(&jwt, &make(false)).await;
-        assert_eq!(sibling.claim(SESSION_CLAIM), Some(&json!(sid)));
-        jwt.revoke_session(&access_token, &refresh_token)
-            .await
-            .unwrap_or_else(|e| panic!("revoke_session: {e}"));
-        assert!(revoked(&jwt, &sibling).await, "same sid, never presented");
     }
 
     pub(super) async fn revoked_tokens_are_refused_by_routes<S: Blocklist>(store: S) {
@@ -315,58 +168,53 @@ mod scenarios {
         .await;
         response.assert_error(401, "Token has been revoked");
     }
-
-    pub(super) async fn concurrent_revocations<S: Blocklist>(store: S) {
-        let jwt = jwt_with(store);
-        let mut tokens = Vec::new();
-        for _ in 0..40 {
-            tokens.push(access(&jwt, "alice").await);
-        }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, token) in tokens.iter().cloned().enumerate() {
-            let jwt = jwt.clone();
-            tasks.spawn(async move {
-                if i % 2 == 0 {
-                    jwt.revoke(&token).await.map(|()| true)
-                } else {
-                    jwt.is_revoked(&token).await.map(|_| false)
-                }
-            });
-        }
-        while let Some(joined) = tasks.join_next().await {
-            joined
-                .unwrap_or_else(|e| panic!("task: {e}"))
-                .unwrap_or_else(|e| panic!("store: {e}"));
-        }
-        for (i, token) in tokens.iter().enumerate() {
-            assert_eq!(revoked(&jwt, token).await, i % 2 == 0, "token {i}");
-        }
-    }
 }
 
-/// Runs every scenario against one store; `$make` is an async fn taking a
-/// unique hint and returning a fresh store.
+/// Runs the published contract (`jwt_extended::testing::blocklist_contract`, one
+/// test per check) and the scenarios above against one store; `$make` is
+/// an async fn taking a unique hint and returning a fresh store.
 macro_rules! contract {
     ($store:ident, $make:path) => {
         mod $store {
             use super::*;
 
-            contract!(@tests $make;
-                revoke_the_current_token,
+            contract!(@published $make;
+                unknown_keys_are_not_revoked,
+                a_revoked_key_is_found,
+                either_key_revokes,
                 revoking_twice_is_harmless,
+                entries_without_expiry_stay,
+                entries_live_until_they_expire,
+                revoking_again_never_shortens,
+                keys_are_opaque_strings,
+                concurrent_calls,
+                manager_revokes_tokens,
+                manager_revokes_sessions,
+                manager_revokes_token_pairs,
+            );
+            contract!(@tests $make;
                 revoke_by_claims_and_by_jti,
                 revoke_an_encoded_token,
-                expired_tokens_need_no_entry,
-                leeway_keeps_the_entry,
-                tokens_without_exp_stay_revoked,
                 tokens_without_jti,
-                revoke_a_session,
                 revoke_session_checks_the_refresh_token,
-                token_pairs_fall_together,
-                session_ids_of_your_own,
                 revoked_tokens_are_refused_by_routes,
-                concurrent_revocations,
             );
+        }
+    };
+    (@published $make:path; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let store = $make(stringify!($check)).await;
+                if let Err(failure) = contract::run_check(stringify!($check), store).await {
+                    panic!("{failure}");
+                }
+            }
+        )*
+
+        #[test]
+        fn every_published_check_runs() {
+            assert_eq!(contract::CHECKS, [$(stringify!($check)),*]);
         }
     };
     (@tests $make:path; $($scenario:ident),* $(,)?) => {

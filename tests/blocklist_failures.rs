@@ -13,6 +13,7 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use jwt_extended::axum::FlaskJson;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::blocklist::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use jwt_extended::blocklist::sqlx::postgres::PgPoolOptions;
 use jwt_extended::blocklist::sqlx::sqlite::SqlitePoolOptions;

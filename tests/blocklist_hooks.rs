@@ -12,6 +12,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use common::*;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Jwt, Refresh, Requirement};
 use jwt_extended::blocklist::{Blocklist, MemoryBlocklist, Revocation};
 use jwt_extended::{DecodedToken, JwtConfig, JwtManager, JwtManagerBuilder, VerifyOptions};

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use common::*;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Fresh, Jwt};
 use jwt_extended::hooks::TokenVerifier;
 use jwt_extended::{DecodedToken, JwtConfig, JwtManager, JwtManagerBuilder};

@@ -16,8 +16,9 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::*;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Fresh, Jwt, JwtLayer, JwtRejection, Refresh, error_response};
-use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation};
+use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 use jwt_extended::{DecodedToken, Error, ErrorKind, JwtConfig, JwtManager, JwtManagerBuilder};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt as _;
@@ -172,7 +173,7 @@ async fn no_token_custom_response() {
 struct DownStore;
 
 impl Blocklist for DownStore {
-    async fn is_revoked(&self, _token: &DecodedToken) -> Result<bool, BlocklistError> {
+    async fn is_revoked(&self, _keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
         Err(BlocklistError::new("connection refused"))
     }
 

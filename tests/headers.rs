@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::routing::get;
 use common::*;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};

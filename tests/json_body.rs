@@ -9,6 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use common::{TestResponse, manager_with, request, send};
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Refresh};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{JwtConfig, JwtManager};

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use common::{http_get, http_get_bearer, manager_with};
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{JwtConfig, JwtManager};

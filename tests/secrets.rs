@@ -14,12 +14,12 @@ use axum::routing::get;
 use common::*;
 use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer};
 use jwt_extended::blocklist::{
-    Blocklist, BlocklistError, RedisBlocklist, Revocation, SqlBlocklist, SqlPool,
+    Blocklist, BlocklistError, RedisBlocklist, Revocation, RevocationKeys, SqlBlocklist, SqlPool,
 };
 use jwt_extended::config::{Secret, TokenLocation};
 use jwt_extended::hooks::SigningKey;
 use jwt_extended::jsonwebtoken::Algorithm;
-use jwt_extended::{DecodedToken, JwtConfig, JwtManager};
+use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -207,7 +207,7 @@ fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
 struct DownStore;
 
 impl Blocklist for DownStore {
-    async fn is_revoked(&self, _token: &DecodedToken) -> Result<bool, BlocklistError> {
+    async fn is_revoked(&self, _keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
         Err(BlocklistError::new("connection refused"))
     }
 

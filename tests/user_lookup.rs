@@ -11,6 +11,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use common::*;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{CurrentUser, FlaskJson, Jwt};
 use jwt_extended::hooks::UserLoader;
 use jwt_extended::token::IdentityClaim;

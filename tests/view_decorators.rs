@@ -14,6 +14,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::*;
+use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{
     AnyType, FlaskJson, Fresh, Jwt, JwtRejection, Refresh, Requirement, error_response,
     verify_jwt_in_request,

@@ -8,113 +8,13 @@ use http::Method;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::layer::BufferedBody;
-use super::refresh::RefreshProbe;
 use super::rejection::JwtRejection;
+use super::requirement::{Access, Requirement};
+use super::state::{VerifiedCache, manager_for, request_parts};
 use crate::config::TokenLocation;
 use crate::error::Error;
 use crate::manager::{JwtManager, Verified, VerifyOptions};
-use crate::request::{Body, RequestParts};
 use crate::token::DecodedToken;
-
-/// What a route requires of its token: the arguments of the reference's
-/// `jwt_required(...)` as a type, resolved at compile time.
-///
-/// Use the ready-made [`Access`], [`Fresh`], [`Refresh`] and [`AnyType`], or
-/// define your own:
-///
-/// ```
-/// use jwt_extended::{VerifyOptions, config::TokenLocation, axum::{Jwt, Requirement}};
-///
-/// /// A fresh token, from the `Authorization` header only, revocation not checked.
-/// struct FreshFromHeader;
-///
-/// impl Requirement for FreshFromHeader {
-///     const OPTIONS: VerifyOptions = VerifyOptions::new()
-///         .fresh(true)
-///         .locations(&[TokenLocation::Headers])
-///         .skip_revocation_check(true);
-/// }
-///
-/// async fn change_password(token: Jwt<FreshFromHeader>) { /* ... */ }
-/// ```
-///
-/// `optional` is not part of a requirement: use `Option<Jwt<R>>`.
-pub trait Requirement: Send + Sync + 'static {
-    /// The verification options of routes with this requirement.
-    const OPTIONS: VerifyOptions;
-}
-
-/// An access token (`@jwt_required()`); refresh tokens are refused. The
-/// default requirement of [`Jwt`], [`CurrentUser`] and [`Claims`].
-///
-/// ```
-/// use jwt_extended::axum::{Access, Jwt};
-///
-/// async fn handler(token: Jwt<Access>) -> String { // same as `Jwt`
-///     token.identity().to_string()
-/// }
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Access;
-
-impl Requirement for Access {
-    const OPTIONS: VerifyOptions = VerifyOptions::new();
-}
-
-/// A fresh access token (`@jwt_required(fresh=True)`): a token created with
-/// `.fresh(true)` (or still within its `.fresh_for(..)` window). Otherwise
-/// 401 `Fresh token required`, replaceable with `needs_fresh_token_loader`.
-///
-/// ```
-/// use jwt_extended::axum::{Fresh, Jwt};
-///
-/// async fn change_password(token: Jwt<Fresh>) -> String {
-///     format!("password of {} changed", token.identity())
-/// }
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Fresh;
-
-impl Requirement for Fresh {
-    const OPTIONS: VerifyOptions = VerifyOptions::new().fresh(true);
-}
-
-/// A refresh token (`@jwt_required(refresh=True)`), read from the refresh
-/// cookie and JSON key.
-///
-/// ```
-/// use axum::extract::State;
-/// use jwt_extended::{JwtManager, axum::{FlaskJson, JwtRejection, Jwt, Refresh}};
-/// use serde_json::{Value, json};
-///
-/// async fn refresh(State(jwt): State<JwtManager>, token: Jwt<Refresh>) -> Result<FlaskJson<Value>, JwtRejection> {
-///     let access_token = jwt.create_access_token(token.identity())?;
-///     Ok(FlaskJson(json!({ "access_token": access_token })))
-/// }
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Refresh;
-
-impl Requirement for Refresh {
-    const OPTIONS: VerifyOptions = VerifyOptions::new().refresh(true);
-}
-
-/// Any token type (`@jwt_required(verify_type=False)`).
-///
-/// ```
-/// use jwt_extended::axum::{AnyType, Jwt};
-///
-/// async fn logout(token: Jwt<AnyType>) -> String {
-///     format!("{} token of {} revoked", token.token_type().unwrap_or("access"), token.identity())
-/// }
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AnyType;
-
-impl Requirement for AnyType {
-    const OPTIONS: VerifyOptions = VerifyOptions::new().verify_type(false);
-}
 
 /// A verified token, required by the route: the axum form of
 /// `@jwt_required()`. `R` says which token ([`Access`] by default).
@@ -280,75 +180,6 @@ impl<R> Deref for Jwt<R> {
     fn deref(&self) -> &DecodedToken {
         self.verified.token()
     }
-}
-
-/// Results already computed for this request, so that several extractors
-/// (or a [`RequireJwtLayer`](super::RequireJwtLayer) and an extractor) verify
-/// once, one entry per set of options.
-///
-/// Nearly every request verifies once: the first entry is kept inline, so
-/// that caching it allocates nothing besides the extension itself.
-#[derive(Clone, Default)]
-pub(crate) struct VerifiedCache {
-    first: Option<CacheEntry>,
-    more: Vec<CacheEntry>,
-}
-
-type CacheEntry = (VerifyOptions, Option<Verified>);
-
-impl VerifiedCache {
-    pub(crate) fn insert(
-        parts: &mut http::Extensions,
-        options: VerifyOptions,
-        verified: Option<Verified>,
-    ) {
-        if let (Some(probe), Some(verified)) = (parts.get::<RefreshProbe>(), verified.as_ref()) {
-            probe.record(verified);
-        }
-        let cache = parts.get_or_insert_default::<VerifiedCache>();
-        let VerifiedCache { first, more } = cache;
-        match first {
-            None => *first = Some((options, verified)),
-            Some(entry) if entry.0 == options => entry.1 = verified,
-            Some(_) => match more.iter_mut().find(|(o, _)| *o == options) {
-                Some(entry) => entry.1 = verified,
-                None => more.push((options, verified)),
-            },
-        }
-    }
-
-    fn get(parts: &http::Extensions, options: &VerifyOptions) -> Option<Option<Verified>> {
-        let cache = parts.get::<VerifiedCache>()?;
-        cache
-            .first
-            .iter()
-            .chain(cache.more.iter())
-            .find(|(o, _)| o == options)
-            .map(|(_, v)| v.clone())
-    }
-}
-
-/// The manager for this request: the one a `JwtLayer` inserted, else the
-/// state's.
-pub(crate) fn manager_for<S>(parts: &Parts, state: &S) -> JwtManager
-where
-    JwtManager: FromRef<S>,
-{
-    parts
-        .extensions
-        .get::<JwtManager>()
-        .cloned()
-        .unwrap_or_else(|| JwtManager::from_ref(state))
-}
-
-/// The request view the core flow reads, from axum request parts.
-pub(crate) fn request_parts<'a>(parts: &'a Parts) -> RequestParts<'a> {
-    let body = match parts.extensions.get::<BufferedBody>() {
-        Some(BufferedBody::Complete(bytes)) => Body::Buffered(bytes),
-        Some(BufferedBody::TooLarge) => Body::TooLarge,
-        None => Body::NotBuffered,
-    };
-    RequestParts::new(&parts.method, &parts.headers, parts.uri.query()).with_body(body)
 }
 
 /// Verifies the request's token with `options`: the reference's

@@ -16,21 +16,15 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::extract::{Access, Requirement, VerifiedCache, request_parts};
 use super::rejection::{JwtRejection, render_with_manager};
+use super::requirement::{Access, Requirement};
+use super::state::{BufferedBody, VerifiedCache, request_parts};
 use crate::config::TokenLocation;
 use crate::manager::JwtManager;
 use crate::request::{is_form, is_json};
 
 /// The default limit of [`JwtLayer`]'s body buffering: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-
-/// The request body as the layer buffered it.
-#[derive(Debug, Clone)]
-pub(crate) enum BufferedBody {
-    Complete(Bytes),
-    TooLarge,
-}
 
 /// When [`JwtLayer`] buffers JSON bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,7 +12,7 @@
 //! | `get_jwt()`, `get_jwt_identity()`, `get_jwt_header()` | methods of [`Jwt`] (via [`DecodedToken`](crate::DecodedToken)) |
 //! | `current_user` | [`CurrentUser<U>`](CurrentUser) |
 //! | `set_access_cookies(resp, token)` | `jwt.set_access_cookies(&token).await?` in the response tuple |
-//! | error callbacks | the `*_loader` methods of [`JwtManagerBuilder`](crate::JwtManagerBuilder) |
+//! | error callbacks | the `*_loader` methods [`JwtManagerBuilderExt`] adds to [`JwtManagerBuilder`](crate::JwtManagerBuilder) |
 //! | protecting a whole blueprint | [`RequireJwtLayer`] |
 //!
 //! The manager is found in the request extensions (put there by
@@ -33,17 +33,19 @@ mod extract;
 mod layer;
 mod refresh;
 mod rejection;
+mod requirement;
+mod state;
 
-pub use extract::{
-    Access, AnyType, Claims, CurrentUser, Fresh, Jwt, Refresh, Requirement, verify_jwt_in_request,
-};
+pub use extract::{Claims, CurrentUser, Jwt, verify_jwt_in_request};
 pub use layer::{
     BufferJson, DEFAULT_BODY_LIMIT, JwtLayer, JwtService, RequireJwt, RequireJwtLayer,
 };
 pub use refresh::{ImplicitRefresh, ImplicitRefreshLayer};
 pub use rejection::{
-    ErrorResponses, FlaskJson, JwtRejection, default_error_response, error_response,
+    ErrorResponses, FlaskJson, JwtManagerBuilderExt, JwtRejection, default_error_response,
+    error_response,
 };
+pub use requirement::{Access, AnyType, Fresh, Refresh, Requirement};
 
 use axum_core::response::{IntoResponseParts, ResponseParts};
 use http::HeaderValue;

@@ -23,7 +23,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -33,6 +33,7 @@ use serde_json::{Map, Value};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::state::RefreshProbe;
 use crate::config::TokenLocation;
 use crate::manager::{JwtManager, Verified};
 use crate::token::now_f64;
@@ -42,25 +43,6 @@ use crate::token::now_f64;
 const RESERVED_CLAIMS: [&str; 9] = [
     "fresh", "iat", "jti", "type", "nbf", "csrf", "aud", "iss", "exp",
 ];
-
-/// Where the extractors leave the token they verified, so that the layer can
-/// read it after the handler ran (the request itself, with its extensions,
-/// is consumed by the handler).
-#[derive(Clone, Default)]
-pub(crate) struct RefreshProbe(Arc<Mutex<Option<Verified>>>);
-
-impl RefreshProbe {
-    /// Records a successful verification (the last one wins).
-    pub(crate) fn record(&self, verified: &Verified) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(verified.clone());
-        }
-    }
-
-    fn take(&self) -> Option<Verified> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
-    }
-}
 
 /// Re-issues the access cookies when a request authenticated with an access
 /// token from a cookie that expires within `window`: the reference's

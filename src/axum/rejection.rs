@@ -91,6 +91,7 @@ type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 /// extensions, for logging middleware.
 ///
 /// ```
+/// use jwt_extended::axum::JwtManagerBuilderExt;
 /// use axum::{http::StatusCode, response::IntoResponse};
 /// use jwt_extended::{ErrorKind, JwtConfig, JwtManager, axum::FlaskJson};
 /// use serde_json::json;
@@ -159,26 +160,26 @@ fn parts(error: &Error) -> (Map<String, Value>, Map<String, Value>) {
         .unwrap_or_default()
 }
 
-/// Custom error responses (feature `axum`). Each loader receives what the
-/// reference gives its callback (the token's header and claims, or the
-/// message) and returns anything that implements [`IntoResponse`]: any
-/// status, any body, any headers. Registering one again replaces it.
-impl JwtManagerBuilder {
-    fn with_category<R, F>(mut self, category: ErrorCategory, f: F) -> Self
-    where
-        F: Fn(&Error) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.extension_mut::<ErrorResponses>()
-            .set_category(category, Arc::new(move |e| f(e).into_response()));
-        self
-    }
-
+/// Custom error responses for axum: the reference's error loaders
+/// (`expired_token_loader`, …) as methods of
+/// [`JwtManagerBuilder`], added by this extension trait (the pattern of
+/// axum-extra's `RouterExt`). Bring it into scope with
+/// `use jwt_extended::axum::JwtManagerBuilderExt;`.
+///
+/// Each loader receives what the reference gives its callback (the token's
+/// header and claims, or the message) and returns anything that implements
+/// [`IntoResponse`]: any status, any body, any headers. Registering one
+/// again replaces it. The responses are kept in the builder's
+/// [extensions](JwtManagerBuilder::extension_mut) as an [`ErrorResponses`],
+/// so another framework's integration can plug in the same way, from
+/// outside the core.
+pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// Response for expired tokens (`expired_token_loader`), given the
     /// token's header and claims (verified, except for `exp`). Default: 401
     /// `Token has expired`.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::{Map, Value, json};
@@ -191,22 +192,17 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn expired_token_loader<R, F>(self, f: F) -> Self
+    fn expired_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::Expired, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c)
-        })
-    }
+        R: IntoResponse;
 
     /// Response for every invalid token (`invalid_token_loader`): malformed,
     /// bad signature, bad claims, wrong type, bad header layout. Given the
     /// message. Default: 422 with the message.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::json;
@@ -218,19 +214,17 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn invalid_token_loader<R, F>(self, f: F) -> Self
+    fn invalid_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&str) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::InvalidToken, move |e| f(e.message()))
-    }
+        R: IntoResponse;
 
     /// Response for a missing token and for CSRF errors
     /// (`unauthorized_loader`), given the message. Default: 401 with the
     /// message.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::{http::{StatusCode, header}, response::IntoResponse};
     /// use jwt_extended::{JwtConfig, JwtManager};
     ///
@@ -241,19 +235,17 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn unauthorized_loader<R, F>(self, f: F) -> Self
+    fn unauthorized_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&str) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::Unauthorized, move |e| f(e.message()))
-    }
+        R: IntoResponse;
 
     /// Response when a fresh token is required and the token is not
     /// (`needs_fresh_token_loader`), given its header and claims. Default:
     /// 401 `Fresh token required`.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::{Map, Value, json};
@@ -265,21 +257,16 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
+    fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::NeedsFresh, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c)
-        })
-    }
+        R: IntoResponse;
 
     /// Response for revoked tokens (`revoked_token_loader`), given their
     /// header and claims. Default: 401 `Token has been revoked`.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::{Map, Value, json};
@@ -292,16 +279,10 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn revoked_token_loader<R, F>(self, f: F) -> Self
+    fn revoked_token_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::Revoked, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c)
-        })
-    }
+        R: IntoResponse;
 
     /// Response when the custom verification
     /// ([`token_verification_loader`](JwtManagerBuilder::token_verification_loader))
@@ -309,6 +290,7 @@ impl JwtManagerBuilder {
     /// and claims. Default: 400 `User claims verification failed`.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::{Map, Value, json};
@@ -320,16 +302,10 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn token_verification_failed_loader<R, F>(self, f: F) -> Self
+    fn token_verification_failed_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::VerificationFailed, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c)
-        })
-    }
+        R: IntoResponse;
 
     /// Response when the user lookup
     /// ([`user_lookup_loader`](JwtManagerBuilder::user_lookup_loader)) finds
@@ -337,6 +313,7 @@ impl JwtManagerBuilder {
     /// claims. Default: 401 `Error loading the user <identity>`.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::{Map, Value, json};
@@ -349,22 +326,17 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn user_lookup_error_loader<R, F>(self, f: F) -> Self
+    fn user_lookup_error_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::UserLookup, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c)
-        })
-    }
+        R: IntoResponse;
 
     /// Response when the blocklist store fails or times out (not in the
     /// reference, which has no stores), given the error. Default: 503
     /// `{"msg": "Token revocation status is unavailable"}`.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::{http::{StatusCode, header}, response::IntoResponse};
     /// use jwt_extended::{JwtConfig, JwtManager};
     ///
@@ -375,18 +347,16 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn blocklist_unavailable_loader<R, F>(self, f: F) -> Self
+    fn blocklist_unavailable_loader<R, F>(self, f: F) -> Self
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        self.with_category(ErrorCategory::StoreUnavailable, f)
-    }
+        R: IntoResponse;
 
     /// Response for one specific [`ErrorKind`], given the error. More
     /// specific than the loaders above, which cover a whole category.
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{ErrorKind, JwtConfig, JwtManager};
     ///
@@ -395,18 +365,10 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn error_kind_response<R, F>(mut self, kind: ErrorKind, f: F) -> Self
+    fn error_kind_response<R, F>(self, kind: ErrorKind, f: F) -> Self
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
-        R: IntoResponse,
-    {
-        let responses = self.extension_mut::<ErrorResponses>();
-        responses.kinds.retain(|(k, _)| *k != kind);
-        responses
-            .kinds
-            .push((kind, Arc::new(move |e| f(e).into_response())));
-        self
-    }
+        R: IntoResponse;
 
     /// Catch-all response for every error without a more specific loader,
     /// given the error (its [`kind`](Error::kind),
@@ -414,6 +376,7 @@ impl JwtManagerBuilder {
     /// where the reference has them, the token's header and claims).
     ///
     /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
     /// use axum::http::StatusCode;
     /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
     /// use serde_json::json;
@@ -428,7 +391,127 @@ impl JwtManagerBuilder {
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn error_response<R, F>(mut self, f: F) -> Self
+    fn error_response<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse;
+}
+
+#[allow(unreachable_pub)] // the sealed-trait pattern: public, but unnameable
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::JwtManagerBuilder {}
+}
+
+fn with_category<R, F>(
+    mut builder: JwtManagerBuilder,
+    category: ErrorCategory,
+    f: F,
+) -> JwtManagerBuilder
+where
+    F: Fn(&Error) -> R + Send + Sync + 'static,
+    R: IntoResponse,
+{
+    builder
+        .extension_mut::<ErrorResponses>()
+        .set_category(category, Arc::new(move |e| f(e).into_response()));
+    builder
+}
+
+impl JwtManagerBuilderExt for JwtManagerBuilder {
+    fn expired_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::Expired, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    fn invalid_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&str) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::InvalidToken, move |e| f(e.message()))
+    }
+
+    fn unauthorized_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&str) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::Unauthorized, move |e| f(e.message()))
+    }
+
+    fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::NeedsFresh, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    fn revoked_token_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::Revoked, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    fn token_verification_failed_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::VerificationFailed, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    fn user_lookup_error_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::UserLookup, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c)
+        })
+    }
+
+    fn blocklist_unavailable_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::StoreUnavailable, f)
+    }
+
+    fn error_kind_response<R, F>(mut self, kind: ErrorKind, f: F) -> Self
+    where
+        F: Fn(&Error) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        let responses = self.extension_mut::<ErrorResponses>();
+        responses.kinds.retain(|(k, _)| *k != kind);
+        responses
+            .kinds
+            .push((kind, Arc::new(move |e| f(e).into_response())));
+        self
+    }
+
+    fn error_response<R, F>(mut self, f: F) -> Self
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
         R: IntoResponse,

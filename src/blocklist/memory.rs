@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Blocklist, BlocklistError, Revocation};
-use crate::token::DecodedToken;
+use super::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 
 /// A blocklist kept in memory, for single-instance apps and tests.
 ///
@@ -82,8 +81,8 @@ impl MemoryBlocklist {
 }
 
 impl Blocklist for MemoryBlocklist {
-    async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
-        Ok(super::revocation_keys(token).any(|key| self.contains(key)))
+    async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
+        Ok(keys.iter().any(|key| self.contains(key)))
     }
 
     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {
@@ -95,9 +94,13 @@ impl Blocklist for MemoryBlocklist {
                 .inner
                 .write()
                 .map_err(|_| BlocklistError::new("memory blocklist lock poisoned"))?;
-            state
-                .entries
-                .insert(revocation.jti.clone(), revocation.expires_at);
+            // Revoking again never shortens an entry: the later expiry
+            // wins, and `None` (never) beats any time.
+            let expires_at = match state.entries.get(&revocation.key) {
+                Some(&current) => current.zip(revocation.expires_at).map(|(a, b)| a.max(b)),
+                None => revocation.expires_at,
+            };
+            state.entries.insert(revocation.key.clone(), expires_at);
             state.inserts_since_purge += 1;
             state.inserts_since_purge >= 1024
         };

@@ -32,10 +32,11 @@
 //! | the access **and** refresh token of a session | [`revoke_session(&access, refresh)`](crate::JwtManager::revoke_session) |
 //! | every token of a session made by [`create_token_pair`](crate::JwtManager::create_token_pair) | [`revoke`](crate::JwtManager::revoke) its refresh token |
 //!
-//! and [`is_revoked`](crate::JwtManager::is_revoked) checks a token. A token
-//! is revoked when its `jti` or its session id ([`SESSION_CLAIM`]) is in the
-//! store; entries are kept until the token's `exp` plus the decode leeway
-//! (refresh tokens and sessions: plus the access-token lifetime).
+//! and [`is_revoked`](crate::JwtManager::is_revoked) checks a token.
+//! A token is revoked when its `jti` or its session id
+//! ([`SESSION_CLAIM`](crate::token::SESSION_CLAIM)) is in the store; entries
+//! are kept until the token's `exp` plus the decode leeway (refresh tokens
+//! and sessions: plus the access-token lifetime).
 //!
 //! ## Logging out of a session
 //!
@@ -58,25 +59,27 @@
 //!
 //! # Writing your own store
 //!
+//! A store works on plain keys: the manager hands it the keys of the token
+//! to check ([`RevocationKeys`]) and the entries to write ([`Revocation`],
+//! already carrying how long to keep them).
+//!
 //! ```
 //! use std::collections::HashSet;
 //! use std::sync::Mutex;
-//! use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation, revocation_keys};
-//! use jwt_extended::DecodedToken;
+//! use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 //!
 //! #[derive(Default)]
 //! struct SetBlocklist(Mutex<HashSet<String>>);
 //!
 //! impl Blocklist for SetBlocklist {
-//!     async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
+//!     async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
 //!         let set = self.0.lock().map_err(|_| BlocklistError::new("poisoned lock"))?;
-//!         // The `jti`, and the session id when there is one.
-//!         Ok(revocation_keys(token).any(|key| set.contains(key)))
+//!         Ok(keys.iter().any(|key| set.contains(key)))
 //!     }
 //!
 //!     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {
 //!         let mut set = self.0.lock().map_err(|_| BlocklistError::new("poisoned lock"))?;
-//!         set.insert(revocation.jti.clone());
+//!         set.insert(revocation.key.clone());
 //!         Ok(())
 //!     }
 //! }
@@ -88,12 +91,16 @@
 //! .build()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! This toy store never forgets an entry; a real one drops entries after
+//! their `expires_at`. With the `test-util` feature,
+//! `jwt_extended::testing::blocklist_contract` runs the suite every store of
+//! this crate passes against yours.
 
 mod memory;
 #[cfg(feature = "redis")]
 #[path = "redis.rs"]
 mod redis_store;
-mod session;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 
@@ -101,13 +108,12 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use memory::MemoryBlocklist;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::RedisBlocklist;
-pub use session::{SESSION_CLAIM, TokenPair, revocation_keys};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
 pub use sql::{DEFAULT_TABLE_NAME, SqlBlocklist, SqlPool};
@@ -122,8 +128,7 @@ pub use ::redis;
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
 pub use ::sqlx;
 
-use crate::hooks::BoxFuture;
-use crate::token::DecodedToken;
+use crate::runtime::BoxFuture;
 
 /// An error from a blocklist store (unreachable, timed out, bad response…).
 ///
@@ -183,68 +188,105 @@ impl std::error::Error for BlocklistError {
     }
 }
 
-/// What a store records about a revoked token.
+/// What a revocation blocks: one token, or every token of a session.
+///
+/// The manager decides the kind; stores only record it (the SQL stores write
+/// [`as_str`](Self::as_str) into their `token_type` column). Entries of
+/// refresh tokens and sessions are kept longer than their `exp` (see
+/// [`JwtManager::revoke_entry`](crate::JwtManager::revoke_entry)), because
+/// access tokens minted from them may outlive them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevocationKind {
+    /// An access token (or any token that is not a refresh token), by its `jti`.
+    Access,
+    /// A refresh token, by its `jti`.
+    Refresh,
+    /// A session id ([`SESSION_CLAIM`](crate::token::SESSION_CLAIM)): every
+    /// token carrying it.
+    Session,
+}
+
+impl RevocationKind {
+    /// `"access"`, `"refresh"` or `"session"`.
+    ///
+    /// ```
+    /// use jwt_extended::blocklist::RevocationKind;
+    /// assert_eq!(RevocationKind::Refresh.as_str(), "refresh");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+            Self::Session => "session",
+        }
+    }
+
+    /// Whether access tokens minted later may carry this key (refresh tokens
+    /// and sessions), so the entry must outlive its own `exp`.
+    #[must_use]
+    pub const fn covers_later_tokens(self) -> bool {
+        matches!(self, Self::Refresh | Self::Session)
+    }
+}
+
+impl fmt::Display for RevocationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a store records: a key (a token's `jti` or a session id) that is
+/// revoked until `expires_at`.
+///
+/// The manager builds it from a token and extends `expires_at` by what the
+/// key must be kept for; a store writes it as it is.
+///
+/// ```
+/// use jwt_extended::blocklist::{Revocation, RevocationKind};
+///
+/// let entry = Revocation::new("6f1c…", RevocationKind::Refresh, "alice".into(), Some(1_900_000_000));
+/// assert_eq!(entry.key, "6f1c…");
+/// assert_eq!(Revocation::for_jti("j1", None).kind, RevocationKind::Access);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Revocation {
-    /// The token's `jti` (the lookup key).
-    pub jti: String,
-    /// The token's `type` (`access`, `refresh`, …).
-    pub token_type: String,
-    /// The token's identity claim value.
+    /// The key to record: a token's `jti`, or a session id.
+    pub key: String,
+    /// What the key stands for.
+    pub kind: RevocationKind,
+    /// The identity claim value of the token (kept for audit; stores may
+    /// ignore it).
     pub identity: Value,
-    /// When the token expires (Unix seconds); `None` for tokens that never
-    /// expire, which stay revoked until removed.
+    /// Until when the entry must be kept (Unix seconds); `None` keeps it
+    /// until it is removed.
     pub expires_at: Option<i64>,
 }
 
 impl Revocation {
-    /// The revocation record of a verified token.
-    ///
-    /// # Errors
-    /// If the token has no string `jti` (tokens made elsewhere may lack one):
-    /// such a token cannot be revoked by id.
-    pub fn from_token(token: &DecodedToken) -> Result<Self, BlocklistError> {
-        Self::from_claims(token.claims(), token.identity_claim_name())
-    }
-
-    /// The revocation record of a token's claims (for example read from a
-    /// refresh token the client handed back at logout).
-    ///
-    /// # Errors
-    /// If the claims have no string `jti`.
-    pub fn from_claims(
-        claims: &Map<String, Value>,
-        identity_claim: &str,
-    ) -> Result<Self, BlocklistError> {
-        let jti = claims
-            .get("jti")
-            .and_then(Value::as_str)
-            .ok_or_else(|| BlocklistError::new("the token has no string `jti` to revoke it by"))?;
-        Ok(Self {
-            jti: jti.to_owned(),
-            token_type: claims
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("access")
-                .to_owned(),
-            identity: claims.get(identity_claim).cloned().unwrap_or(Value::Null),
-            expires_at: claims
-                .get("exp")
-                .and_then(crate::token::decode::python_int)
-                .map(|f| f as i64),
-        })
-    }
-
-    /// A record for a bare `jti`, expiring at `expires_at` (Unix seconds).
+    /// A revocation record.
     #[must_use]
-    pub fn for_jti(jti: impl Into<String>, expires_at: Option<i64>) -> Self {
+    pub fn new(
+        key: impl Into<String>,
+        kind: RevocationKind,
+        identity: Value,
+        expires_at: Option<i64>,
+    ) -> Self {
         Self {
-            jti: jti.into(),
-            token_type: "access".into(),
-            identity: Value::Null,
+            key: key.into(),
+            kind,
+            identity,
             expires_at,
         }
+    }
+
+    /// A record for a bare access-token `jti`, expiring at `expires_at`
+    /// (Unix seconds).
+    #[must_use]
+    pub fn for_jti(jti: impl Into<String>, expires_at: Option<i64>) -> Self {
+        Self::new(jti, RevocationKind::Access, Value::Null, expires_at)
     }
 
     /// How long the entry must be kept from now: `None` = forever,
@@ -260,20 +302,90 @@ impl Revocation {
     }
 }
 
-/// A store of revoked tokens (the reference's `token_in_blocklist_loader`,
-/// plus revocation). Implementations must be safe to share between requests
-/// and, for networked stores, between app instances.
+/// The keys a store looks up to decide whether one token is revoked: its
+/// `jti` and its session id, as far as the token has them. The manager
+/// computes them once per check; a store never reads tokens.
+///
+/// A token is revoked when any of its keys has been recorded. A token with
+/// no key cannot be revoked, and the manager does not ask the store about it.
+///
+/// ```
+/// use jwt_extended::blocklist::RevocationKeys;
+///
+/// let keys = RevocationKeys::new(Some("jti-1"), Some("session-7"));
+/// assert_eq!(keys.iter().collect::<Vec<_>>(), ["jti-1", "session-7"]);
+/// // A session id equal to the jti is looked up once.
+/// assert_eq!(RevocationKeys::new(Some("s"), Some("s")).len(), 1);
+/// assert!(RevocationKeys::new(None, None).is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevocationKeys<'a> {
+    jti: Option<&'a str>,
+    session_id: Option<&'a str>,
+}
+
+impl<'a> RevocationKeys<'a> {
+    /// The keys of a token with this `jti` and session id.
+    #[must_use]
+    pub fn new(jti: Option<&'a str>, session_id: Option<&'a str>) -> Self {
+        let session_id = session_id.filter(|sid| Some(*sid) != jti);
+        Self { jti, session_id }
+    }
+
+    /// The token's `jti`, if it has a string one.
+    #[must_use]
+    pub fn jti(&self) -> Option<&'a str> {
+        self.jti
+    }
+
+    /// The token's session id, if it has one different from its `jti`.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&'a str> {
+        self.session_id
+    }
+
+    /// Every key, `jti` first.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.jti.into_iter().chain(self.session_id)
+    }
+
+    /// How many keys there are (0, 1 or 2).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        usize::from(self.jti.is_some()) + usize::from(self.session_id.is_some())
+    }
+
+    /// Whether there is nothing to look up.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A store of revoked keys. Implementations must be safe to share between
+/// requests and, for networked stores, between app instances.
+///
+/// The contract is on plain data: the manager computes the
+/// [`RevocationKeys`] of a token and the [`Revocation`] to write (with how
+/// long to keep it), so a store never interprets a token. The suite in
+/// `jwt_extended::testing::blocklist_contract` (feature `test-util`) checks
+/// a store against it; every store of this crate runs it.
+///
+/// For a check that needs the whole token (the reference's
+/// `token_in_blocklist_loader`), register a closure with
+/// [`JwtManagerBuilder::token_in_blocklist_loader`](crate::JwtManagerBuilder::token_in_blocklist_loader)
+/// instead of (or as well as) a store.
 pub trait Blocklist: Send + Sync + 'static {
-    /// Whether the token has been revoked: whether any of its
-    /// [`revocation_keys`] (its `jti`, and its session id if any) has been
-    /// recorded. Errors fail the request closed (503).
+    /// Whether any of `keys` has been recorded (and has not expired). Never
+    /// called with no keys. Errors fail the request closed (503).
     fn is_revoked(
         &self,
-        token: &DecodedToken,
+        keys: RevocationKeys<'_>,
     ) -> impl Future<Output = Result<bool, BlocklistError>> + Send;
 
-    /// Records a revocation. The entry may be dropped once the token has
-    /// expired.
+    /// Records a revocation until its `expires_at`. An entry that has
+    /// already expired need not be written. Recording a key again must not
+    /// shorten its lifetime.
     fn revoke(
         &self,
         revocation: &Revocation,
@@ -283,7 +395,7 @@ pub trait Blocklist: Send + Sync + 'static {
 pub(crate) trait DynBlocklist: Send + Sync {
     fn is_revoked<'a>(
         &'a self,
-        token: &'a DecodedToken,
+        keys: RevocationKeys<'a>,
     ) -> BoxFuture<'a, Result<bool, BlocklistError>>;
     fn revoke<'a>(
         &'a self,
@@ -294,9 +406,9 @@ pub(crate) trait DynBlocklist: Send + Sync {
 impl<T: Blocklist> DynBlocklist for T {
     fn is_revoked<'a>(
         &'a self,
-        token: &'a DecodedToken,
+        keys: RevocationKeys<'a>,
     ) -> BoxFuture<'a, Result<bool, BlocklistError>> {
-        Box::pin(Blocklist::is_revoked(self, token))
+        Box::pin(Blocklist::is_revoked(self, keys))
     }
 
     fn revoke<'a>(
@@ -304,33 +416,6 @@ impl<T: Blocklist> DynBlocklist for T {
         revocation: &'a Revocation,
     ) -> BoxFuture<'a, Result<(), BlocklistError>> {
         Box::pin(Blocklist::revoke(self, revocation))
-    }
-}
-
-/// Adapts a closure `Fn(&DecodedToken) -> impl Future<Output = bool>` into a
-/// read-only blocklist (the reference's `token_in_blocklist_loader`).
-/// Revoking through it fails: the closure owns the storage.
-pub struct BlocklistFn<F>(pub F);
-
-impl<F> fmt::Debug for BlocklistFn<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BlocklistFn")
-    }
-}
-
-impl<F, Fut> Blocklist for BlocklistFn<F>
-where
-    F: Fn(&DecodedToken) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = bool> + Send,
-{
-    async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
-        Ok((self.0)(token).await)
-    }
-
-    async fn revoke(&self, _revocation: &Revocation) -> Result<(), BlocklistError> {
-        Err(BlocklistError::new(
-            "this blocklist is a read-only loader function; revoke through your own storage",
-        ))
     }
 }
 

@@ -7,8 +7,7 @@ use std::time::Duration;
 use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Blocklist, BlocklistError, Revocation, revocation_keys};
-use crate::token::DecodedToken;
+use super::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 
 /// The longest key prefix accepted by [`RedisBlocklist::with_prefix`].
 const MAX_PREFIX_LEN: usize = 128;
@@ -46,7 +45,7 @@ return 1
 /// never shortens its lifetime.
 ///
 /// Checking a token asks `EXISTS` on its
-/// [revocation keys](super::revocation_keys) (its `jti`, and its session id
+/// [revocation keys](super::RevocationKeys) (its `jti`, and its session id
 /// when it has one): revoked when the count is not zero.
 ///
 /// # Checks share round trips
@@ -277,8 +276,8 @@ fn validate_prefix(prefix: &str) -> Result<(), BlocklistError> {
 }
 
 impl Blocklist for RedisBlocklist {
-    async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
-        let keys: Vec<String> = revocation_keys(token).map(|k| self.key(k)).collect();
+    async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
         if keys.is_empty() {
             return Ok(false);
         }
@@ -295,7 +294,7 @@ impl Blocklist for RedisBlocklist {
         ::redis::cmd("EVAL")
             .arg(REVOKE_SCRIPT)
             .arg(1)
-            .arg(self.key(&revocation.jti))
+            .arg(self.key(&revocation.key))
             .arg(ttl)
             .exec_async(&mut connection)
             .await

@@ -6,8 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::AssertSqlSafe;
 
-use super::{Blocklist, BlocklistError, Revocation, revocation_keys};
-use crate::token::DecodedToken;
+use super::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 
 /// The table [`SqlBlocklist`] uses unless told otherwise.
 pub const DEFAULT_TABLE_NAME: &str = "jwt_blocklist";
@@ -389,8 +388,8 @@ impl SqlBlocklist {
 }
 
 impl Blocklist for SqlBlocklist {
-    async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
-        let mut keys = revocation_keys(token);
+    async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
+        let mut keys = keys.iter();
         let Some(first) = keys.next() else {
             return Ok(false);
         };
@@ -428,8 +427,8 @@ impl Blocklist for SqlBlocklist {
         let done = match &self.pool {
             #[cfg(feature = "sqlite")]
             SqlPool::Sqlite(pool) => sqlx::query(sql)
-                .bind(revocation.jti.as_str())
-                .bind(revocation.token_type.as_str())
+                .bind(revocation.key.as_str())
+                .bind(revocation.kind.as_str())
                 .bind(identity)
                 .bind(now)
                 .bind(revocation.expires_at)
@@ -438,8 +437,8 @@ impl Blocklist for SqlBlocklist {
                 .map(drop),
             #[cfg(feature = "postgres")]
             SqlPool::Postgres(pool) => sqlx::query(sql)
-                .bind(revocation.jti.as_str())
-                .bind(revocation.token_type.as_str())
+                .bind(revocation.key.as_str())
+                .bind(revocation.kind.as_str())
                 .bind(identity)
                 .bind(now)
                 .bind(revocation.expires_at)

@@ -1,5 +1,6 @@
 //! Creating access and refresh tokens.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -7,11 +8,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::issue::{Issuer, SigningKey};
 use super::json::{OrderedObject, to_python_json};
 use super::{IdentityClaim, TokenType, keys, now_parts};
-use crate::config::Expiry;
+use crate::config::{Algorithm, Expiry};
 use crate::error::Error;
-use crate::manager::JwtManager;
 
 /// Freshness written into the `fresh` claim.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,7 +31,8 @@ enum Lifetime {
 }
 
 /// Builds one access or refresh token. Get one from
-/// [`JwtManager::access_token`] or [`JwtManager::refresh_token`].
+/// [`JwtManager::access_token`](crate::JwtManager::access_token) or
+/// [`JwtManager::refresh_token`](crate::JwtManager::refresh_token).
 ///
 /// ```
 /// use std::time::Duration;
@@ -48,7 +50,7 @@ enum Lifetime {
 #[derive(Debug)]
 #[must_use = "a TokenBuilder does nothing until `.create()` is called"]
 pub struct TokenBuilder<'m> {
-    manager: &'m JwtManager,
+    issuer: &'m Issuer,
     token_type: TokenType,
     identity: IdentityClaim,
     fresh: Freshness,
@@ -58,13 +60,9 @@ pub struct TokenBuilder<'m> {
 }
 
 impl<'m> TokenBuilder<'m> {
-    pub(crate) fn new(
-        manager: &'m JwtManager,
-        token_type: TokenType,
-        identity: IdentityClaim,
-    ) -> Self {
+    pub(crate) fn new(issuer: &'m Issuer, token_type: TokenType, identity: IdentityClaim) -> Self {
         Self {
-            manager,
+            issuer,
             token_type,
             identity,
             fresh: Freshness::Flag(false),
@@ -146,150 +144,180 @@ impl<'m> TokenBuilder<'m> {
     /// additional claims or headers are not JSON objects, a header is
     /// invalid (non-string `kid`, unsupported `alg`), or the key loader or
     /// signature fails. Never caused by a client.
-    pub fn create(self) -> Result<String, Error> {
-        let manager = self.manager;
-        let inner = manager.inner();
-        let hooks = &inner.hooks;
-        let config = &inner.config;
-        let identity = self.identity.as_value();
+    pub fn create(mut self) -> Result<String, Error> {
+        let issuer = self.issuer;
+        let identity = std::mem::replace(&mut self.identity, IdentityClaim::raw(Value::Null));
+        let mut header_overrides = issuer.loader_headers(identity.as_value())?;
+        header_overrides.extend(std::mem::replace(&mut self.headers, Ok(Map::new()))?);
+        let mut claim_overrides = issuer.loader_claims(identity.as_value())?;
+        claim_overrides.extend(std::mem::replace(&mut self.claims, Ok(Map::new()))?);
+        let signing = issuer.signing_key(identity.as_value())?;
 
-        // 1. Headers: loader output, then the per-call headers over it.
-        let mut header_overrides = match &hooks.additional_headers {
-            Some(loader) => loader(identity)?,
-            None => Map::new(),
-        };
-        header_overrides.extend(self.headers?);
+        let now = Now::read();
+        let payload = self.payload(now, identity.into_value(), claim_overrides)?;
+        let (header, algorithm) = header(issuer.rules.algorithm, &signing, header_overrides)?;
+        encode_and_sign(&header, &payload, algorithm, &signing)
+    }
 
-        // 2. Claims: loader output, then the per-call claims over it.
-        let mut claim_overrides = match &hooks.additional_claims {
-            Some(loader) => loader(identity)?,
-            None => Map::new(),
-        };
-        claim_overrides.extend(self.claims?);
-
-        // 3. Key (the encode-key loader sees the identity claim value).
-        let signing = match &hooks.encode_key {
-            Some(loader) => loader(identity)?,
-            None => match &inner.keys.encoding {
-                Some(key) => crate::hooks::SigningKey::new(key.clone()),
-                None => {
-                    return Err(Error::encode(format!(
-                        "JWT_PRIVATE_KEY must be set to use asymmetric cryptography algorithm \"{}\"",
-                        keys::algorithm_name(config.algorithm())
-                    )));
-                }
-            },
-        };
-
-        // 4. The payload, in the reference's order.
-        let (now_secs, now_micros) = now_parts();
-        let now_total_micros = i128::from(now_secs) * 1_000_000 + i128::from(now_micros);
+    /// The payload in the reference's order: `fresh`, `iat`, `jti`, `type`,
+    /// identity, `nbf`, `csrf`, `aud`, `iss`, `exp`, then the additional
+    /// claims over them.
+    fn payload(
+        &self,
+        now: Now,
+        identity: Value,
+        claim_overrides: Map<String, Value>,
+    ) -> Result<OrderedObject, Error> {
+        let rules = &self.issuer.rules;
         let mut payload = OrderedObject::with_capacity(12);
-        let fresh = match (self.token_type, self.fresh) {
-            (TokenType::Refresh, _) => Value::Bool(false),
-            (_, Freshness::Flag(flag)) => Value::Bool(flag),
-            (_, Freshness::For(d)) => {
-                let micros = now_total_micros + d.as_micros() as i128;
-                float_value(micros as f64 / 1e6)
-            }
-            (_, Freshness::Until(ts)) => float_value(ts),
-        };
-        payload.insert("fresh", fresh);
-        payload.insert("iat", Value::from(now_secs));
+        payload.insert("fresh", self.fresh_claim(now));
+        payload.insert("iat", Value::from(now.secs));
         payload.insert("jti", Value::from(uuid::Uuid::new_v4().to_string()));
         payload.insert("type", Value::from(self.token_type.as_str()));
-        payload.insert(config.identity_claim(), self.identity.into_value());
-        if config.encode_nbf() {
-            payload.insert("nbf", Value::from(now_secs));
+        payload.insert(rules.identity_claim.as_str(), identity);
+        if rules.encode_nbf {
+            payload.insert("nbf", Value::from(now.secs));
         }
-        if config.cookie_csrf_protect() {
+        if rules.csrf_claim {
             payload.insert("csrf", Value::from(uuid::Uuid::new_v4().to_string()));
         }
-        if let Some(aud) = inner.encode_audience.as_ref() {
+        if let Some(aud) = &rules.audience {
             payload.insert("aud", aud.clone());
         }
-        if let Some(iss) = config.encode_issuer().filter(|i| !i.is_empty()) {
-            payload.insert("iss", Value::from(iss));
+        if let Some(iss) = &rules.issuer {
+            payload.insert("iss", Value::from(iss.as_str()));
         }
-        let expiry = match self.lifetime {
-            Lifetime::Configured => match self.token_type {
-                TokenType::Access => Some(config.access_token_expires()),
-                TokenType::Refresh => Some(config.refresh_token_expires()),
-            },
-            Lifetime::Expiry(expiry) => Some(expiry),
-            Lifetime::At(at) => {
-                payload.insert("exp", Value::from(at));
-                None
-            }
-        };
-        if let Some(exp) = expiry.and_then(|e| expiry_timestamp(e, now_total_micros)) {
+        if let Some(exp) = self.exp_claim(now) {
             payload.insert("exp", Value::from(exp));
         }
         for (key, value) in claim_overrides {
             payload.insert(key, value);
         }
-        super::identity::warn_if_unverifiable(
-            config.identity_claim(),
-            config.verify_sub(),
-            payload.get("sub"),
-        );
-        if payload.get("iss").is_some_and(|iss| !iss.is_string()) {
-            return Err(Error::encode("Issuer (iss) must be a string."));
-        }
-
-        // 5. The header: typ and alg, then overrides; keys sorted.
-        let mut header = std::collections::BTreeMap::new();
-        header.insert("typ".to_owned(), Value::from("JWT"));
-        let mut algorithm = config.algorithm();
-        if let Some(kid) = signing.kid() {
-            header.insert("kid".to_owned(), Value::from(kid));
-        }
-        for (key, value) in header_overrides {
-            header.insert(key, value);
-        }
-        match header.get("alg") {
-            Some(alg) if !crate::token::decode::is_falsy(alg) => {
-                algorithm = alg
-                    .as_str()
-                    .and_then(keys::parse_algorithm)
-                    .ok_or_else(|| Error::encode("Algorithm not supported"))?;
-            }
-            _ => {}
-        }
-        header.insert(
-            "alg".to_owned(),
-            Value::from(keys::algorithm_name(algorithm)),
-        );
-        if header
-            .get("typ")
-            .is_some_and(crate::token::decode::is_falsy)
-        {
-            header.remove("typ");
-        }
-        if header.get("kid").is_some_and(|kid| !kid.is_string()) {
-            return Err(Error::encode("Key ID header parameter must be a string"));
-        }
-
-        let header_json = to_python_json(&header)
-            .map_err(|e| Error::encode(format!("header is not serializable: {e}")))?;
-        let payload_json = to_python_json(&payload)
-            .map_err(|e| Error::encode(format!("claims are not serializable: {e}")))?;
-        let mut token =
-            String::with_capacity((header_json.len() + payload_json.len()) * 4 / 3 + 100);
-        URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
-        let signature = keys::sign_cached(algorithm, signing.shared_key(), token.as_bytes())
-            .map_err(|e| {
-                Error::encode(format!(
-                    "cannot sign with {}: {e}",
-                    keys::algorithm_name(algorithm)
-                ))
-            })?;
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok(token)
+        check_payload(&payload, rules)?;
+        Ok(payload)
     }
+
+    /// `fresh`: never for refresh tokens; a flag, or a float timestamp.
+    fn fresh_claim(&self, now: Now) -> Value {
+        match (self.token_type, self.fresh) {
+            (TokenType::Refresh, _) => Value::Bool(false),
+            (_, Freshness::Flag(flag)) => Value::Bool(flag),
+            (_, Freshness::For(d)) => {
+                let micros = now.total_micros + d.as_micros() as i128;
+                float_value(micros as f64 / 1e6)
+            }
+            (_, Freshness::Until(ts)) => float_value(ts),
+        }
+    }
+
+    /// `exp` in whole seconds, or `None` for a token that never expires.
+    fn exp_claim(&self, now: Now) -> Option<i64> {
+        let rules = &self.issuer.rules;
+        let expiry = match self.lifetime {
+            Lifetime::At(at) => return Some(at),
+            Lifetime::Expiry(expiry) => expiry,
+            Lifetime::Configured => match self.token_type {
+                TokenType::Access => rules.access_expires,
+                TokenType::Refresh => rules.refresh_expires,
+            },
+        };
+        expiry_timestamp(expiry, now.total_micros)
+    }
+}
+
+/// The creation time, read once per token.
+#[derive(Debug, Clone, Copy)]
+struct Now {
+    secs: i64,
+    total_micros: i128,
+}
+
+impl Now {
+    fn read() -> Self {
+        let (secs, micros) = now_parts();
+        Self {
+            secs,
+            total_micros: i128::from(secs) * 1_000_000 + i128::from(micros),
+        }
+    }
+}
+
+/// The checks PyJWT makes on the claims it is asked to encode.
+fn check_payload(payload: &OrderedObject, rules: &super::issue::IssueRules) -> Result<(), Error> {
+    super::identity::warn_if_unverifiable(
+        &rules.identity_claim,
+        rules.verify_sub,
+        payload.get("sub"),
+    );
+    if payload.get("iss").is_some_and(|iss| !iss.is_string()) {
+        return Err(Error::encode("Issuer (iss) must be a string."));
+    }
+    Ok(())
+}
+
+/// The JOSE header: `typ` and the key's `kid`, the overrides over them, then
+/// `alg` (an `alg` override picks the algorithm); keys sorted. Returns the
+/// algorithm to sign with.
+fn header(
+    configured: Algorithm,
+    signing: &SigningKey,
+    overrides: Map<String, Value>,
+) -> Result<(BTreeMap<String, Value>, Algorithm), Error> {
+    let mut header = BTreeMap::new();
+    header.insert("typ".to_owned(), Value::from("JWT"));
+    if let Some(kid) = signing.kid() {
+        header.insert("kid".to_owned(), Value::from(kid));
+    }
+    header.extend(overrides);
+    let algorithm = match header.get("alg") {
+        Some(alg) if !crate::token::decode::is_falsy(alg) => alg
+            .as_str()
+            .and_then(keys::parse_algorithm)
+            .ok_or_else(|| Error::encode("Algorithm not supported"))?,
+        _ => configured,
+    };
+    header.insert(
+        "alg".to_owned(),
+        Value::from(keys::algorithm_name(algorithm)),
+    );
+    if header
+        .get("typ")
+        .is_some_and(crate::token::decode::is_falsy)
+    {
+        header.remove("typ");
+    }
+    if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+        return Err(Error::encode("Key ID header parameter must be a string"));
+    }
+    Ok((header, algorithm))
+}
+
+/// `base64url(header) . base64url(payload) . base64url(signature)`, the
+/// JSON written like Python's `json.dumps`.
+fn encode_and_sign(
+    header: &BTreeMap<String, Value>,
+    payload: &OrderedObject,
+    algorithm: Algorithm,
+    signing: &SigningKey,
+) -> Result<String, Error> {
+    let header_json = to_python_json(header)
+        .map_err(|e| Error::encode(format!("header is not serializable: {e}")))?;
+    let payload_json = to_python_json(payload)
+        .map_err(|e| Error::encode(format!("claims are not serializable: {e}")))?;
+    let mut token = String::with_capacity((header_json.len() + payload_json.len()) * 4 / 3 + 100);
+    URL_SAFE_NO_PAD.encode_string(&header_json, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload_json, &mut token);
+    let signature =
+        keys::sign_cached(algorithm, signing.shared_key(), token.as_bytes()).map_err(|e| {
+            Error::encode(format!(
+                "cannot sign with {}: {e}",
+                keys::algorithm_name(algorithm)
+            ))
+        })?;
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    Ok(token)
 }
 
 fn merge_object<T: Serialize + ?Sized>(

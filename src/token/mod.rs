@@ -5,14 +5,22 @@
 //!   `aud`, `iss`, `exp`, then additional claims).
 //! - [`DecodedToken`] is a token whose signature and claims were verified.
 //! - [`Identity`] turns your user type into the identity claim.
+//! - [`SESSION_CLAIM`] ties tokens of one session together ([`TokenPair`]).
+//! - [`SigningKey`] is a key to sign with, optionally naming itself (`kid`).
+//!
+//! This layer knows nothing of the manager: a [`TokenBuilder`] borrows the
+//! manager's issuer part (signing key, creation hooks, a settings snapshot),
+//! and decoding takes the key and the claim rules as arguments.
 
 mod create;
 pub(crate) mod decode;
 mod identity;
+pub(crate) mod issue;
 pub(crate) mod json;
 pub(crate) mod keys;
 pub(crate) mod pyjson;
 pub(crate) mod scan;
+mod session;
 
 use std::sync::{Arc, OnceLock};
 
@@ -21,6 +29,8 @@ use serde_json::{Map, Value};
 
 pub use create::TokenBuilder;
 pub use identity::{Identity, IdentityClaim};
+pub use issue::SigningKey;
+pub use session::{SESSION_CLAIM, TokenPair};
 
 use crate::error::{Error, ErrorKind};
 use scan::{Claim, RegisteredClaims};

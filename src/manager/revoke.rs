@@ -1,130 +1,63 @@
-//! Revoking sessions (an access and a refresh token together) and the
-//! manager's revocation helpers shared by every store.
+//! Revocation: the manager turns tokens into the keys a store looks up
+//! ([`RevocationKeys`]) and the entries it writes ([`Revocation`], with how
+//! long to keep them), so stores never interpret tokens. Sessions (an
+//! access and a refresh token together) are revoked here too.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::Revocation;
+use super::{DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager};
+use crate::blocklist::{BlocklistError, FailureMode, Revocation, RevocationKeys, RevocationKind};
 use crate::config::Expiry;
 use crate::error::{Error, ErrorKind};
-use crate::manager::{DecodeOptions, JwtManager};
-use crate::token::{DecodedToken, Identity, TokenBuilder};
+use crate::runtime::with_timeout;
+use crate::token::decode::python_int;
+use crate::token::{DecodedToken, Identity, TokenPair};
 
-/// The claim that ties tokens of one session together: `"sid"`, the
-/// session id (as in OpenID Connect).
-///
-/// Tokens made with [`JwtManager::create_token_pair`],
-/// [`TokenBuilder::session`] or [`TokenBuilder::session_of`] carry it. A token
-/// counts as revoked when its `jti` **or** its session id has been revoked
-/// (see [`revocation_keys`]), so one entry can cut off every token of a
-/// session, including access tokens minted later by `/refresh`.
-///
-/// Services that do not know the claim (a Flask service sharing the Redis
-/// store, say) ignore it and still see the individual `jti` revocations.
-pub const SESSION_CLAIM: &str = "sid";
-
-/// The keys a store must look up to decide whether `token` is revoked: its
-/// `jti` and, when present and different, its [session id](SESSION_CLAIM).
-/// Non-string values are ignored; a token with neither key cannot be
-/// revoked (and is never reported as revoked).
-///
-/// Every store in this crate checks all of them in one round trip; custom
-/// stores should do the same.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
-/// use jwt_extended::blocklist::revocation_keys;
-///
-/// let pair = jwt.create_token_pair("alice")?;
-/// let access = jwt.decode_token(&pair.access_token).await?;
-/// let keys: Vec<&str> = revocation_keys(&access).collect();
-/// assert_eq!(keys, [access.jti().unwrap_or_default(), pair.session_id.as_str()]);
-/// # Ok(()) }
-/// ```
-pub fn revocation_keys(token: &DecodedToken) -> impl Iterator<Item = &str> + '_ {
-    let jti = token.jti();
-    let session = token.session_id().filter(|sid| Some(*sid) != jti);
-    jti.into_iter().chain(session)
+/// The keys a store looks up for `token`: its `jti` and its session id.
+pub(crate) fn revocation_keys(token: &DecodedToken) -> RevocationKeys<'_> {
+    RevocationKeys::new(token.jti(), token.session_id())
 }
 
-/// An access token and a refresh token created together, sharing a
-/// [session id](SESSION_CLAIM) (see [`JwtManager::create_token_pair`]).
-///
-/// `Debug` does not show the tokens (they are credentials).
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TokenPair {
-    /// The encoded access token.
-    pub access_token: String,
-    /// The encoded refresh token; its `jti` is the session id.
-    pub refresh_token: String,
-    /// The session id written into both tokens' `sid` claim.
-    pub session_id: String,
-}
-
-impl fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("access_token", &"<redacted>")
-            .field("refresh_token", &"<redacted>")
-            .field("session_id", &self.session_id)
-            .finish()
+/// What a token of this `type` is revoked as.
+fn kind_of(token_type: Option<&str>) -> RevocationKind {
+    match token_type {
+        Some("refresh") => RevocationKind::Refresh,
+        _ => RevocationKind::Access,
     }
 }
 
-impl DecodedToken {
-    /// The session id ([`SESSION_CLAIM`], `sid`), if the token has a string one.
-    #[must_use]
-    pub fn session_id(&self) -> Option<&str> {
-        self.claim(SESSION_CLAIM).and_then(Value::as_str)
-    }
+fn no_jti() -> Error {
+    Error::new(ErrorKind::InvalidClaim, "JWT ID must be a string")
 }
 
-impl TokenBuilder<'_> {
-    /// Ties the token to a session: writes `sid` (see [`SESSION_CLAIM`]).
-    /// Revoking the session id then revokes this token too.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
-    /// // A fresh access token at login, tied to a session of your own.
-    /// let token = jwt.access_token("alice").fresh(true).session("s-42").create()?;
-    /// assert_eq!(jwt.decode_token(&token).await?.session_id(), Some("s-42"));
-    /// # Ok(()) }
-    /// ```
-    pub fn session(self, session_id: &str) -> Self {
-        self.additional_claims(serde_json::json!({ SESSION_CLAIM: session_id }))
-    }
+/// The entry that revokes a verified token (by its `jti`).
+fn revocation_of(token: &DecodedToken) -> Result<Revocation, Error> {
+    let jti = token.jti().ok_or_else(no_jti)?;
+    Ok(Revocation::new(
+        jti,
+        kind_of(token.token_type()),
+        token.identity().clone(),
+        token.expires_at(),
+    ))
+}
 
-    /// Ties the token to the session of `token`: its `sid`, or else its
-    /// `jti` (so an access token made from a refresh token that has no
-    /// session is revoked along with that refresh token). Use it in the
-    /// refresh endpoint:
-    ///
-    /// ```
-    /// use jwt_extended::axum::{Jwt, Refresh};
-    /// use jwt_extended::JwtManager;
-    ///
-    /// async fn refresh(
-    ///     jwt: axum::extract::State<JwtManager>,
-    ///     token: Jwt<Refresh>,
-    /// ) -> Result<String, jwt_extended::axum::JwtRejection> {
-    ///     Ok(jwt.access_token(token.identity()).session_of(&token).create()?)
-    /// }
-    /// ```
-    ///
-    /// A token with neither claim leaves the builder unchanged.
-    pub fn session_of(self, token: &DecodedToken) -> Self {
-        match token.session_id().or_else(|| token.jti()) {
-            Some(session_id) => self.session(session_id),
-            None => self,
-        }
-    }
+/// The entry that revokes the token these claims belong to.
+fn revocation_of_claims(
+    claims: &Map<String, Value>,
+    identity_claim: &str,
+) -> Result<Revocation, Error> {
+    let jti = claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .ok_or_else(no_jti)?;
+    Ok(Revocation::new(
+        jti,
+        kind_of(claims.get("type").and_then(Value::as_str)),
+        claims.get(identity_claim).cloned().unwrap_or(Value::Null),
+        claims.get("exp").and_then(python_int).map(|f| f as i64),
+    ))
 }
 
 /// The longest time an access token lives with this configured lifetime
@@ -145,6 +78,117 @@ fn seconds_ceil(d: Duration) -> i64 {
 }
 
 impl JwtManager {
+    /// Whether the token is revoked: the
+    /// [`token_in_blocklist_loader`](crate::JwtManagerBuilder::token_in_blocklist_loader)
+    /// says so, or the [blocklist](crate::JwtManagerBuilder::blocklist) store
+    /// holds one of its keys (its `jti`, its session id). Neither configured
+    /// means never revoked. Store failures and timeouts are an
+    /// [`ErrorKind::BlocklistUnavailable`] error (unless the manager was
+    /// built with [`FailureMode::Open`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::BlocklistUnavailable`] when the store fails or times out.
+    pub async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, Error> {
+        let hooks = &self.inner.hooks;
+        if hooks.blocklist.is_none() && hooks.blocklist_loader.is_none() {
+            return Ok(false);
+        }
+        match self.within_timeout(self.ask_revoked(token)).await {
+            Ok(revoked) => Ok(revoked),
+            Err(e) if hooks.failure_mode == FailureMode::Open => {
+                tracing::error!(error = %e, "blocklist unavailable; admitting the token (FailureMode::Open)");
+                Ok(false)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "blocklist unavailable; refusing the request");
+                Err(unavailable(e))
+            }
+        }
+    }
+
+    /// The loader first (it answers from the token alone), then the store
+    /// with the token's keys.
+    async fn ask_revoked(&self, token: &DecodedToken) -> Result<bool, BlocklistError> {
+        let hooks = &self.inner.hooks;
+        if let Some(loader) = &hooks.blocklist_loader
+            && loader.is_revoked(token).await
+        {
+            return Ok(true);
+        }
+        let keys = revocation_keys(token);
+        match &hooks.blocklist {
+            Some(store) if !keys.is_empty() => store.is_revoked(keys).await,
+            _ => Ok(false),
+        }
+    }
+
+    /// Runs a store call under the blocklist timeout.
+    async fn within_timeout<T>(
+        &self,
+        call: impl Future<Output = Result<T, BlocklistError>>,
+    ) -> Result<T, BlocklistError> {
+        let timeout = self
+            .inner
+            .hooks
+            .blocklist_timeout
+            .unwrap_or(DEFAULT_BLOCKLIST_TIMEOUT);
+        with_timeout(timeout, call).await.unwrap_or_else(|| {
+            Err(BlocklistError::new(format!(
+                "the blocklist did not answer within {timeout:?}"
+            )))
+        })
+    }
+
+    /// Revokes a verified token in the configured blocklist.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidClaim`] if the token has no string `jti`;
+    /// [`ErrorKind::Misconfigured`] without a blocklist;
+    /// [`ErrorKind::BlocklistUnavailable`] when the store fails.
+    pub async fn revoke(&self, token: &DecodedToken) -> Result<(), Error> {
+        self.revoke_entry(&revocation_of(token)?).await
+    }
+
+    /// Revokes by a revocation record (e.g. built from a refresh token's
+    /// claims at logout). The entry is kept until `expires_at` plus the
+    /// decode leeway (refresh tokens and sessions: plus the access-token
+    /// lifetime), so that no token it blocks outlives it.
+    ///
+    /// # Errors
+    /// As [`revoke`](Self::revoke).
+    pub async fn revoke_entry(&self, revocation: &Revocation) -> Result<(), Error> {
+        let Some(blocklist) = &self.inner.hooks.blocklist else {
+            return Err(Error::misconfigured(
+                "no blocklist is configured: add one with JwtManager::builder(..).blocklist(store)",
+            ));
+        };
+        let revocation = self.retained(revocation);
+        self.within_timeout(blocklist.revoke(&revocation))
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Revokes an encoded token after verifying it (expired tokens are
+    /// accepted: there is nothing left to revoke, and it succeeds). Useful at
+    /// logout to revoke the refresh token the client sends along with the
+    /// access token.
+    ///
+    /// # Errors
+    /// Decoding errors for a forged or malformed token, and the errors of
+    /// [`revoke`](Self::revoke).
+    pub async fn revoke_encoded(&self, token: &str) -> Result<(), Error> {
+        let decoded = self
+            .decode_token_with(
+                token,
+                DecodeOptions {
+                    allow_expired: true,
+                    ..DecodeOptions::default()
+                },
+            )
+            .await?;
+        self.revoke(&decoded).await
+    }
+
     /// Creates an access token and a refresh token for `identity` that
     /// belong to one session: the refresh token's `jti` is the session id,
     /// and both carry it in `sid` ([`SESSION_CLAIM`]).
@@ -213,10 +257,7 @@ impl JwtManager {
     /// [`ErrorKind::InvalidClaim`] if the claims have no string `jti`; else
     /// as [`revoke_entry`](Self::revoke_entry).
     pub async fn revoke_claims(&self, claims: &Map<String, Value>) -> Result<(), Error> {
-        let revocation =
-            Revocation::from_claims(claims, self.config().identity_claim()).map_err(|e| {
-                Error::new(ErrorKind::InvalidClaim, "JWT ID must be a string").with_source(e)
-            })?;
+        let revocation = revocation_of_claims(claims, self.config().identity_claim())?;
         self.revoke_entry(&revocation).await
     }
 
@@ -301,12 +342,12 @@ impl JwtManager {
             if Some(sid) == refresh.jti() || Some(sid) == access.jti() {
                 continue;
             }
-            self.revoke_entry(&Revocation {
-                jti: sid.to_owned(),
-                token_type: "session".to_owned(),
-                identity: refresh.identity().clone(),
-                expires_at: until,
-            })
+            self.revoke_entry(&Revocation::new(
+                sid,
+                RevocationKind::Session,
+                refresh.identity().clone(),
+                until,
+            ))
             .await?;
         }
         Ok(())
@@ -324,7 +365,7 @@ impl JwtManager {
         };
         let config = self.config();
         let mut until = exp.saturating_add(seconds_ceil(config.decode_leeway()));
-        if matches!(revocation.token_type.as_str(), "refresh" | "session") {
+        if revocation.kind.covers_later_tokens() {
             match max_lifetime(config.access_token_expires()) {
                 Some(lifetime) => until = until.saturating_add(seconds_ceil(lifetime)),
                 None => {
@@ -336,6 +377,14 @@ impl JwtManager {
         stored.expires_at = Some(until);
         stored
     }
+}
+
+fn unavailable(e: BlocklistError) -> Error {
+    Error::new(
+        ErrorKind::BlocklistUnavailable,
+        "Token revocation status is unavailable",
+    )
+    .with_source(e)
 }
 
 #[cfg(test)]
@@ -361,8 +410,7 @@ mod tests {
         );
         let access = Revocation::for_jti("a", Some(1_000));
         assert_eq!(jwt.retained(&access).expires_at, Some(1_002));
-        let mut refresh = Revocation::for_jti("r", Some(1_000));
-        refresh.token_type = "refresh".into();
+        let refresh = Revocation::new("r", RevocationKind::Refresh, Value::Null, Some(1_000));
         assert_eq!(jwt.retained(&refresh).expires_at, Some(1_902));
         assert_eq!(
             jwt.retained(&Revocation::for_jti("n", None)).expires_at,
@@ -373,8 +421,7 @@ mod tests {
     #[test]
     fn never_expiring_access_tokens_keep_session_entries_forever() {
         let jwt = manager(JwtConfig::new().with_access_token_expires(Expiry::Never));
-        let mut refresh = Revocation::for_jti("r", Some(1_000));
-        refresh.token_type = "refresh".into();
+        let refresh = Revocation::new("r", RevocationKind::Refresh, Value::Null, Some(1_000));
         assert_eq!(jwt.retained(&refresh).expires_at, None);
     }
 }

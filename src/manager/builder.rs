@@ -1,0 +1,277 @@
+//! [`JwtManagerBuilder`]: hooks, stores and extensions, validated once by
+//! [`build`](JwtManagerBuilder::build).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Hooks, Inner, JwtManager};
+use crate::blocklist::{Blocklist, FailureMode};
+use crate::config::{ConfigError, JwtConfig};
+use crate::error::Error;
+use crate::hooks::{BlocklistLoaderFn, DecodeKeyLoader, TokenVerifier, UserLoader};
+use crate::settings::Settings;
+use crate::token::DecodedToken;
+use crate::token::SigningKey;
+use crate::token::issue::{CreationHooks, IssueRules, Issuer};
+use crate::token::keys::{self, ConfiguredKeys};
+
+/// Builds a [`JwtManager`]: configuration plus the optional hooks (the
+/// reference's loaders). Nothing is validated until [`build`](Self::build).
+#[must_use = "call .build() to get a JwtManager"]
+pub struct JwtManagerBuilder {
+    config: JwtConfig,
+    creation: CreationHooks,
+    hooks: Hooks,
+    verify_only: bool,
+    enforce_minimum_key_length: bool,
+    extensions: http::Extensions,
+}
+
+impl fmt::Debug for JwtManagerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtManagerBuilder")
+            .field("config", &self.config)
+            .field("verify_only", &self.verify_only)
+            .field(
+                "enforce_minimum_key_length",
+                &self.enforce_minimum_key_length,
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtManagerBuilder {
+    pub(super) fn new(config: JwtConfig) -> Self {
+        Self {
+            config,
+            creation: CreationHooks::default(),
+            hooks: Hooks::default(),
+            verify_only: false,
+            enforce_minimum_key_length: false,
+            extensions: http::Extensions::new(),
+        }
+    }
+
+    /// Registers the additional-claims loader (the reference's
+    /// `additional_claims_loader`): called with the identity claim value on
+    /// every token creation; per-call claims are merged over its output.
+    pub fn additional_claims_loader<F, T>(mut self, loader: F) -> Self
+    where
+        F: Fn(&Value) -> T + Send + Sync + 'static,
+        T: Serialize,
+    {
+        self.creation.additional_claims = Some(CreationHooks::map_loader(
+            loader,
+            "additional_claims_loader",
+        ));
+        self
+    }
+
+    /// Registers the additional-headers loader (the reference's
+    /// `additional_headers_loader`).
+    pub fn additional_headers_loader<F, T>(mut self, loader: F) -> Self
+    where
+        F: Fn(&Value) -> T + Send + Sync + 'static,
+        T: Serialize,
+    {
+        self.creation.additional_headers = Some(CreationHooks::map_loader(
+            loader,
+            "additional_headers_loader",
+        ));
+        self
+    }
+
+    /// Registers the signing-key loader (the reference's
+    /// `encode_key_loader`): called with the identity claim value on every
+    /// token creation. Makes the configured secret/private key optional.
+    pub fn encode_key_loader<F>(mut self, loader: F) -> Self
+    where
+        F: Fn(&Value) -> Result<SigningKey, Error> + Send + Sync + 'static,
+    {
+        self.creation.encode_key = Some(Arc::new(loader));
+        self
+    }
+
+    /// Registers the verification-key loader (the reference's
+    /// `decode_key_loader`). Makes the configured secret/public key optional.
+    pub fn decode_key_loader(mut self, loader: impl DecodeKeyLoader) -> Self {
+        self.hooks.decode_key = Some(Arc::new(loader));
+        self
+    }
+
+    /// Sets the revocation store (see [`crate::blocklist`]).
+    pub fn blocklist(mut self, store: impl Blocklist) -> Self {
+        self.hooks.blocklist = Some(Arc::new(store));
+        self
+    }
+
+    /// Sets a revocation check that sees the whole verified token (the
+    /// reference's `token_in_blocklist_loader`): `true` means revoked.
+    ///
+    /// It runs beside a [`blocklist`](Self::blocklist) store if there is one
+    /// (a token is revoked when either says so), under the same timeout.
+    /// It only answers: revoking needs a store.
+    ///
+    /// ```
+    /// use jwt_extended::{DecodedToken, JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .token_in_blocklist_loader(|token: &DecodedToken| {
+    ///         let banned = token.identity() == "mallory";
+    ///         async move { banned }
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn token_in_blocklist_loader<F, Fut>(mut self, loader: F) -> Self
+    where
+        F: Fn(&DecodedToken) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = bool> + Send + 'static,
+    {
+        self.hooks.blocklist_loader = Some(Arc::new(BlocklistLoaderFn(loader)));
+        self
+    }
+
+    /// How long the blocklist may take before the request is refused with
+    /// 503 (default [`DEFAULT_BLOCKLIST_TIMEOUT`](crate::DEFAULT_BLOCKLIST_TIMEOUT)).
+    pub fn blocklist_timeout(mut self, timeout: Duration) -> Self {
+        self.hooks.blocklist_timeout = Some(timeout);
+        self
+    }
+
+    /// What happens when the blocklist fails (default
+    /// [`FailureMode::Closed`]: refuse with 503).
+    ///
+    /// # Danger
+    /// [`FailureMode::Open`] admits revoked tokens while the store is down.
+    pub fn blocklist_failure_mode(mut self, mode: FailureMode) -> Self {
+        self.hooks.failure_mode = mode;
+        self
+    }
+
+    /// Registers the custom verification (the reference's
+    /// `token_verification_loader`).
+    pub fn token_verification_loader(mut self, verifier: impl TokenVerifier) -> Self {
+        self.hooks.verifier = Some(Arc::new(verifier));
+        self
+    }
+
+    /// Registers the user lookup (the reference's `user_lookup_loader`).
+    pub fn user_lookup_loader(mut self, loader: impl UserLoader) -> Self {
+        self.hooks.user_loader = Some(Arc::new(loader));
+        self
+    }
+
+    /// Allows building an asymmetric-algorithm manager without a private key:
+    /// it verifies tokens but cannot create them.
+    pub fn verify_only(mut self) -> Self {
+        self.verify_only = true;
+        self
+    }
+
+    /// Refuses to build with an HMAC secret shorter than RFC 7518 §3.2
+    /// allows for the algorithm (32 bytes for HS256, 48 for HS384, 64 for
+    /// HS512): [`build`](Self::build) returns a [`ConfigError`] naming
+    /// `JWT_SECRET_KEY` instead of logging a warning. PyJWT's
+    /// `enforce_minimum_key_length` option, checked once at start-up.
+    ///
+    /// Without it a short secret still works, as in the reference, and
+    /// building logs one `tracing` warning (PyJWT warns on every use).
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let short = JwtConfig::new().with_secret_key("super-secret");
+    /// let error = JwtManager::builder(short)
+    ///     .enforce_minimum_key_length()
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.option(), "JWT_SECRET_KEY");
+    ///
+    /// let long = JwtConfig::new().with_secret_key("0123456789abcdef0123456789abcdef");
+    /// assert!(JwtManager::builder(long).enforce_minimum_key_length().build().is_ok());
+    /// ```
+    pub fn enforce_minimum_key_length(mut self) -> Self {
+        self.enforce_minimum_key_length = true;
+        self
+    }
+
+    /// Stores a value for framework integrations, read back with
+    /// [`JwtManager::extension`]. The `axum` module keeps its custom error
+    /// responses here; an integration outside this crate plugs in the same
+    /// way (an extension trait on the builder that fills its own type).
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct RealmName(&'static str);
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .extension(RealmName("api"))
+    ///     .build()?;
+    /// assert_eq!(jwt.extension::<RealmName>(), Some(&RealmName("api")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// Mutable access to a stored extension, inserting `T::default()` first:
+    /// for integrations that add to one value over several builder calls.
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// #[derive(Clone, Debug, Default)]
+    /// struct Audit(Vec<&'static str>);
+    ///
+    /// let mut builder = JwtManager::builder(JwtConfig::new().with_secret_key("secret"));
+    /// builder.extension_mut::<Audit>().0.push("login");
+    /// builder.extension_mut::<Audit>().0.push("logout");
+    /// let jwt = builder.build()?;
+    /// assert_eq!(jwt.extension::<Audit>().map(|a| a.0.len()), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn extension_mut<T: Clone + Default + Send + Sync + 'static>(&mut self) -> &mut T {
+        self.extensions.get_or_insert_default::<T>()
+    }
+
+    /// Validates the configuration, parses the keys and builds the manager.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first invalid option.
+    pub fn build(self) -> Result<JwtManager, ConfigError> {
+        keys::ensure_crypto_provider()?;
+        let settings = Settings::new(self.config.clone())?;
+        let need_encoding = self.creation.encode_key.is_none() && !self.verify_only;
+        let need_decoding = self.hooks.decode_key.is_none();
+        let keys = ConfiguredKeys::from_config(
+            &self.config,
+            need_encoding,
+            need_decoding,
+            self.enforce_minimum_key_length,
+        )?;
+        let issuer = Issuer {
+            rules: IssueRules::new(&self.config, settings.encode_audience.clone()),
+            hooks: self.creation,
+            key: keys.encoding,
+        };
+        Ok(JwtManager {
+            inner: Arc::new(Inner {
+                identity_claim: Arc::from(self.config.identity_claim()),
+                settings,
+                config: self.config,
+                issuer,
+                decoding: keys.decoding,
+                hooks: self.hooks,
+                extensions: self.extensions,
+            }),
+        })
+    }
+}

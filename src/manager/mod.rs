@@ -1,0 +1,188 @@
+//! [`JwtManager`]: configuration, keys and hooks in one cheap-to-clone
+//! handle, and the verification flow of the reference's
+//! `verify_jwt_in_request`.
+//!
+//! - `mod.rs`: the handle and token creation;
+//! - `builder.rs`: [`JwtManagerBuilder`] (hooks, stores, extensions);
+//! - `verify.rs`: decoding and the request flow ([`VerifyOptions`], [`Verified`]);
+//! - `revoke.rs`: revocation and sessions (keys computed here, stores only store);
+//! - `cookies.rs`: the cookie helpers.
+
+mod builder;
+mod cookies;
+mod revoke;
+mod verify;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use builder::JwtManagerBuilder;
+pub use verify::{DecodeOptions, Verified, VerifyOptions};
+
+use crate::blocklist::{DynBlocklist, FailureMode};
+use crate::config::{ConfigError, JwtConfig, TokenLocation};
+use crate::error::Error;
+use crate::hooks::{DynBlocklistLoader, DynDecodeKeyLoader, DynTokenVerifier, DynUserLoader};
+use crate::settings::Settings;
+use crate::token::issue::Issuer;
+use crate::token::keys::SharedDecodingKey;
+use crate::token::{Identity, TokenBuilder, TokenType};
+
+/// The default time a blocklist store gets to answer before the request is
+/// refused with 503.
+pub const DEFAULT_BLOCKLIST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Holds the validated configuration, the keys and the hooks; creates and
+/// verifies tokens. The equivalent of Flask-JWT-Extended's `JWTManager`.
+///
+/// Cloning is cheap (an `Arc`). Share one manager through axum state
+/// (`FromRef`) or the `JwtLayer`.
+///
+/// ```
+/// use jwt_extended::{JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("super-secret"))?;
+/// let token = jwt.create_access_token("alice")?;
+/// assert_eq!(token.split('.').count(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct JwtManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    config: JwtConfig,
+    /// What creating a token needs (signing key, creation hooks, rules).
+    issuer: Issuer,
+    /// The configured verification key (absent with a decode-key loader).
+    decoding: Option<SharedDecodingKey>,
+    hooks: Hooks,
+    identity_claim: Arc<str>,
+    extensions: http::Extensions,
+}
+
+/// The hooks that run while a request is verified.
+#[derive(Default)]
+struct Hooks {
+    decode_key: Option<Arc<dyn DynDecodeKeyLoader>>,
+    blocklist: Option<Arc<dyn DynBlocklist>>,
+    blocklist_loader: Option<Arc<dyn DynBlocklistLoader>>,
+    blocklist_timeout: Option<Duration>,
+    failure_mode: FailureMode,
+    verifier: Option<Arc<dyn DynTokenVerifier>>,
+    user_loader: Option<Arc<dyn DynUserLoader>>,
+}
+
+impl fmt::Debug for JwtManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hooks = &self.inner.hooks;
+        f.debug_struct("JwtManager")
+            .field("config", &self.inner.config)
+            .field("issuer", &self.inner.issuer)
+            .field("decoding_key", &self.inner.decoding.is_some())
+            .field("decode_key_loader", &hooks.decode_key.is_some())
+            .field("blocklist", &hooks.blocklist.is_some())
+            .field(
+                "token_in_blocklist_loader",
+                &hooks.blocklist_loader.is_some(),
+            )
+            .field("token_verification_loader", &hooks.verifier.is_some())
+            .field(
+                "user_loader",
+                &hooks.user_loader.as_ref().map(|l| l.user_type_name()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtManager {
+    /// A manager with this configuration and no hooks.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first invalid option.
+    pub fn new(config: JwtConfig) -> Result<Self, ConfigError> {
+        Self::builder(config).build()
+    }
+
+    /// A builder, to add hooks before validating.
+    pub fn builder(config: JwtConfig) -> JwtManagerBuilder {
+        JwtManagerBuilder::new(config)
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &JwtConfig {
+        &self.inner.config
+    }
+
+    /// The effective token locations (configured order, duplicates removed).
+    #[must_use]
+    pub fn token_locations(&self) -> &[TokenLocation] {
+        &self.inner.settings.locations
+    }
+
+    /// A framework integration's stored value (see
+    /// [`JwtManagerBuilder::extension`]).
+    #[must_use]
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.extensions.get::<T>()
+    }
+
+    /// Whether a user loader is registered.
+    #[must_use]
+    pub fn has_user_loader(&self) -> bool {
+        self.inner.hooks.user_loader.is_some()
+    }
+
+    /// The type name of the registered user loader's user, if any.
+    #[must_use]
+    pub fn user_type_name(&self) -> Option<&'static str> {
+        self.inner
+            .hooks
+            .user_loader
+            .as_ref()
+            .map(|l| l.user_type_name())
+    }
+
+    /// Starts building an access token for `identity`.
+    pub fn access_token<I: Identity + ?Sized>(&self, identity: &I) -> TokenBuilder<'_> {
+        TokenBuilder::new(
+            &self.inner.issuer,
+            TokenType::Access,
+            identity.identity_claim(),
+        )
+    }
+
+    /// Starts building a refresh token for `identity`.
+    pub fn refresh_token<I: Identity + ?Sized>(&self, identity: &I) -> TokenBuilder<'_> {
+        TokenBuilder::new(
+            &self.inner.issuer,
+            TokenType::Refresh,
+            identity.identity_claim(),
+        )
+    }
+
+    /// Creates a (non-fresh) access token with the configured lifetime
+    /// (`create_access_token(identity)`).
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Encode`] error if a loader or the signature fails.
+    pub fn create_access_token<I: Identity + ?Sized>(&self, identity: &I) -> Result<String, Error> {
+        self.access_token(identity).create()
+    }
+
+    /// Creates a refresh token with the configured lifetime
+    /// (`create_refresh_token(identity)`).
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Encode`] error if a loader or the signature fails.
+    pub fn create_refresh_token<I: Identity + ?Sized>(
+        &self,
+        identity: &I,
+    ) -> Result<String, Error> {
+        self.refresh_token(identity).create()
+    }
+}

@@ -1,0 +1,423 @@
+//! Decoding tokens and the request flow (the reference's
+//! `verify_jwt_in_request`): locate, decode, type, freshness, revocation,
+//! custom verification, user lookup.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::Method;
+use serde_json::{Map, Value};
+
+use super::JwtManager;
+use crate::config::TokenLocation;
+use crate::error::{Error, ErrorKind};
+use crate::hooks::AnyUser;
+use crate::request::{self, RequestParts};
+use crate::token::decode::{self, Expiration, python_str};
+use crate::token::{DecodedToken, now_f64};
+
+/// The arguments of the reference's `jwt_required(...)` /
+/// `verify_jwt_in_request(...)` for one route.
+///
+/// Constant-constructible, so route requirements cost nothing per request:
+///
+/// ```
+/// use jwt_extended::{VerifyOptions, config::TokenLocation};
+///
+/// const ADMIN: VerifyOptions = VerifyOptions::new()
+///     .fresh(true)
+///     .locations(&[TokenLocation::Headers]);
+/// assert!(ADMIN.is_fresh());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyOptions {
+    optional: bool,
+    fresh: bool,
+    refresh: bool,
+    locations: Option<&'static [TokenLocation]>,
+    verify_type: bool,
+    skip_revocation_check: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VerifyOptions {
+    /// A required access token from the configured locations (the
+    /// reference's `jwt_required()`).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            optional: false,
+            fresh: false,
+            refresh: false,
+            locations: None,
+            verify_type: true,
+            skip_revocation_check: false,
+        }
+    }
+
+    /// `optional=`: no token at all is fine (an invalid one is not).
+    #[must_use]
+    pub const fn optional(mut self, optional: bool) -> Self {
+        self.optional = optional;
+        self
+    }
+
+    /// `fresh=`: require a fresh token.
+    #[must_use]
+    pub const fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+
+    /// `refresh=`: require a refresh token (and read refresh cookie/JSON names).
+    #[must_use]
+    pub const fn refresh(mut self, refresh: bool) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
+    /// `locations=`: look only here, in this order. An empty slice means
+    /// the configured locations, like the reference.
+    #[must_use]
+    pub const fn locations(mut self, locations: &'static [TokenLocation]) -> Self {
+        self.locations = Some(locations);
+        self
+    }
+
+    /// `verify_type=`: when `false`, accept access and refresh tokens alike.
+    #[must_use]
+    pub const fn verify_type(mut self, verify_type: bool) -> Self {
+        self.verify_type = verify_type;
+        self
+    }
+
+    /// `skip_revocation_check=`: do not consult the blocklist.
+    #[must_use]
+    pub const fn skip_revocation_check(mut self, skip: bool) -> Self {
+        self.skip_revocation_check = skip;
+        self
+    }
+
+    /// Whether no token is acceptable.
+    #[must_use]
+    pub const fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// Whether a fresh token is required.
+    #[must_use]
+    pub const fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// Whether a refresh token is required.
+    #[must_use]
+    pub const fn is_refresh(&self) -> bool {
+        self.refresh
+    }
+}
+
+/// The outcome of a successful request verification.
+#[derive(Clone)]
+pub struct Verified {
+    token: DecodedToken,
+    location: TokenLocation,
+    encoded: Arc<str>,
+    user: Option<AnyUser>,
+}
+
+impl fmt::Debug for Verified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("token", &self.token)
+            .field("location", &self.location)
+            .field("user", &self.user.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verified {
+    /// The verified token.
+    #[must_use]
+    pub fn token(&self) -> &DecodedToken {
+        &self.token
+    }
+
+    /// Where the token was found (`get_jwt_request_location()`).
+    #[must_use]
+    pub fn location(&self) -> TokenLocation {
+        self.location
+    }
+
+    /// The encoded token as it arrived.
+    #[must_use]
+    pub fn encoded(&self) -> &str {
+        &self.encoded
+    }
+
+    /// The user loaded by the user loader, if one is registered and of type `U`.
+    #[must_use]
+    pub fn user<U: Send + Sync + 'static>(&self) -> Option<&U> {
+        self.user.as_ref().and_then(|u| u.downcast_ref::<U>())
+    }
+}
+
+/// Options for [`JwtManager::decode_token_with`].
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct DecodeOptions<'a> {
+    /// A CSRF value to compare with the token's `csrf` claim.
+    pub csrf_value: Option<&'a str>,
+    /// Skip the expiry check (everything else is still verified).
+    pub allow_expired: bool,
+}
+
+impl JwtManager {
+    /// Fully verifies a token (signature and claims, identity claim present)
+    /// and returns it with the reference's defaults filled in, like
+    /// `decode_token(token)`. Type, freshness and revocation are *not*
+    /// checked: those belong to the request flow.
+    ///
+    /// # Errors
+    /// Every decoding error of the reference, e.g. `Signature verification
+    /// failed` or [`ErrorKind::ExpiredToken`] (carrying the header and claims).
+    pub async fn decode_token(&self, token: &str) -> Result<DecodedToken, Error> {
+        self.decode_bytes(token.as_bytes(), None, false).await
+    }
+
+    /// [`decode_token`](Self::decode_token) with a CSRF value to check and/or
+    /// expiry checking turned off (`decode_token(token, csrf_value,
+    /// allow_expired)`).
+    ///
+    /// # Errors
+    /// As [`decode_token`](Self::decode_token), plus the CSRF errors.
+    pub async fn decode_token_with(
+        &self,
+        token: &str,
+        options: DecodeOptions<'_>,
+    ) -> Result<DecodedToken, Error> {
+        self.decode_bytes(
+            token.as_bytes(),
+            options.csrf_value.map(str::as_bytes),
+            options.allow_expired,
+        )
+        .await
+    }
+
+    /// The JOSE header of a token without verifying anything
+    /// (`get_unverified_jwt_headers`). Structural errors are reported as in
+    /// [`decode_token`](Self::decode_token).
+    ///
+    /// # Errors
+    /// Malformed-token errors (`Not enough segments`, …).
+    pub fn unverified_header(&self, token: &str) -> Result<Map<String, Value>, Error> {
+        decode::unverified_header(token.as_bytes())
+    }
+
+    /// The `jti` of a token, after full verification (`get_jti`).
+    ///
+    /// # Errors
+    /// As [`decode_token`](Self::decode_token).
+    pub async fn jti(&self, token: &str) -> Result<Option<String>, Error> {
+        Ok(self.decode_token(token).await?.jti().map(str::to_owned))
+    }
+
+    /// The `csrf` claim of a token, after full verification
+    /// (`get_csrf_token`), for apps that hand the CSRF value to the client
+    /// themselves (`JWT_CSRF_IN_COOKIES = false`).
+    ///
+    /// # Errors
+    /// As [`decode_token`](Self::decode_token), and `Missing claim: csrf` if
+    /// the token has none.
+    pub async fn csrf_token(&self, token: &str) -> Result<String, Error> {
+        let decoded = self.decode_token(token).await?;
+        decoded
+            .csrf()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::new(ErrorKind::MissingClaim, "Missing claim: csrf"))
+    }
+
+    pub(crate) async fn decode_bytes(
+        &self,
+        token: &[u8],
+        csrf_value: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Error> {
+        let inner = &*self.inner;
+        let rules = &inner.settings.claim_rules;
+        let unverified = decode::parse_unverified_with(token, &rules.identity_claim)?;
+        let (key, maps) = match &inner.hooks.decode_key {
+            Some(loader) => {
+                // The loader reads the whole header and claims: build them
+                // now and keep them for the token.
+                let header = unverified.json.header_map();
+                let claims = unverified.json.claims_map();
+                let key = loader.decode_key(&header, &claims).await?;
+                (key, Some((header, claims)))
+            }
+            None => (
+                inner
+                    .decoding
+                    .clone()
+                    .ok_or_else(|| Error::misconfigured("no verification key is configured"))?,
+                None,
+            ),
+        };
+        let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
+        unverified.verify_signature(algorithm, &key)?;
+        let decode::Unverified {
+            mut claims, json, ..
+        } = unverified;
+        let expiration = decode::validate_claims(&mut claims, rules, now_f64(), csrf_value)?;
+        let maps = maps.map(|(header, mut full)| {
+            decode::fill_defaults(&mut full);
+            (header, full)
+        });
+        if expiration == Expiration::Expired && !allow_expired {
+            let (header, full) =
+                maps.unwrap_or_else(|| (json.header_map(), json.claims_with_defaults()));
+            return Err(
+                Error::new(ErrorKind::ExpiredToken, "Token has expired").with_token(header, full)
+            );
+        }
+        Ok(DecodedToken::new(
+            claims,
+            json,
+            maps,
+            inner.identity_claim.clone(),
+        ))
+    }
+
+    /// Verifies the token of a request: the reference's
+    /// `verify_jwt_in_request(...)`, for custom extractors and middleware.
+    ///
+    /// Returns `Ok(None)` for `OPTIONS` requests (exempt, nothing checked)
+    /// and for optional routes without a token.
+    ///
+    /// Order of checks: locate and decode (only a *missing* token falls
+    /// through to the next location), token type, freshness, revocation,
+    /// custom verification, user lookup.
+    ///
+    /// # Errors
+    /// The first failing check's [`Error`].
+    pub async fn verify_request(
+        &self,
+        request: &RequestParts<'_>,
+        options: &VerifyOptions,
+    ) -> Result<Option<Verified>, Error> {
+        if *request.method == Method::OPTIONS {
+            return Ok(None);
+        }
+        let inner = &*self.inner;
+        let locations = match options.locations {
+            Some(locations) if !locations.is_empty() => locations,
+            _ => inner.settings.locations.as_slice(),
+        };
+
+        let mut missing: Vec<String> = Vec::new();
+        let mut found = None;
+        for &location in locations {
+            match request::find_in(location, &inner.settings, request, options.refresh) {
+                Ok(f) => {
+                    found = Some((location, f));
+                    break;
+                }
+                Err(e) if e.kind() == ErrorKind::MissingToken => {
+                    missing.push(e.message().to_owned())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some((location, found)) = found else {
+            if options.optional {
+                return Ok(None);
+            }
+            return Err(Error::missing_token(request::combined_missing(
+                locations, &missing,
+            )));
+        };
+
+        let token = self
+            .decode_bytes(&found.token, found.csrf.as_deref(), false)
+            .await?;
+        // A token that decoded is base64url and dots, so this is always UTF-8;
+        // `from_utf8` checks ASCII in bulk, `from_utf8_lossy` byte by byte.
+        let encoded: Arc<str> = match std::str::from_utf8(&found.token) {
+            Ok(text) => Arc::from(text),
+            Err(_) => Arc::from(String::from_utf8_lossy(&found.token).as_ref()),
+        };
+        self.check_token(&token, options).await?;
+        let user = self.load_user(&token).await?;
+        Ok(Some(Verified {
+            token,
+            location,
+            encoded,
+            user,
+        }))
+    }
+
+    /// Steps 4 to 7 of the flow on an already decoded token: type, freshness,
+    /// revocation and custom verification.
+    async fn check_token(
+        &self,
+        token: &DecodedToken,
+        options: &VerifyOptions,
+    ) -> Result<(), Error> {
+        let with_parts = |e: Error| e.with_token(token.header().clone(), token.claims().clone());
+        if options.verify_type {
+            let is_refresh = token.is_refresh();
+            if !options.refresh && is_refresh {
+                return Err(Error::new(
+                    ErrorKind::WrongTokenType,
+                    "Only non-refresh tokens are allowed",
+                ));
+            }
+            if options.refresh && !is_refresh {
+                return Err(Error::new(
+                    ErrorKind::WrongTokenType,
+                    "Only refresh tokens are allowed",
+                ));
+            }
+        }
+        if options.fresh && !token.is_fresh_at(now_f64()) {
+            return Err(with_parts(Error::new(
+                ErrorKind::FreshTokenRequired,
+                "Fresh token required",
+            )));
+        }
+        if !options.skip_revocation_check && self.is_revoked(token).await? {
+            return Err(with_parts(Error::new(
+                ErrorKind::RevokedToken,
+                "Token has been revoked",
+            )));
+        }
+        if let Some(verifier) = &self.inner.hooks.verifier
+            && !verifier.verify(token).await
+        {
+            return Err(with_parts(Error::new(
+                ErrorKind::ClaimsVerificationFailed,
+                "User claims verification failed",
+            )));
+        }
+        Ok(())
+    }
+
+    async fn load_user(&self, token: &DecodedToken) -> Result<Option<AnyUser>, Error> {
+        let Some(loader) = &self.inner.hooks.user_loader else {
+            return Ok(None);
+        };
+        match loader.load_user(token).await? {
+            Some(user) => Ok(Some(user)),
+            None => Err(Error::new(
+                ErrorKind::UserLookupFailed,
+                format!("Error loading the user {}", python_str(token.identity())),
+            )
+            .with_token(token.header().clone(), token.claims().clone())),
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! What creating a token needs, and nothing more: the issuer part of the
+//! manager (signing key, creation hooks, a snapshot of the settings that
+//! shape the payload). [`TokenBuilder`](super::TokenBuilder) borrows an
+//! [`Issuer`]; it never sees the manager.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::EncodingKey;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::keys;
+use crate::config::{Algorithm, ConfigError, Expiry, JwtConfig, Secret};
+use crate::error::Error;
+
+/// The key to sign one token with (what an
+/// [`encode_key_loader`](crate::JwtManagerBuilder::encode_key_loader)
+/// returns), optionally naming itself in the `kid` header so that verifiers
+/// can pick the matching key when keys rotate.
+///
+/// Its `Debug` output never shows the key.
+///
+/// ```
+/// use jwt_extended::hooks::SigningKey;
+///
+/// let key = SigningKey::from_secret("2024-secret")?.with_kid("2024");
+/// assert_eq!(key.kid(), Some("2024"));
+/// assert!(!format!("{key:?}").contains("2024-secret"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct SigningKey {
+    key: Arc<EncodingKey>,
+    kid: Option<String>,
+}
+
+impl SigningKey {
+    /// Wraps a `jsonwebtoken` encoding key (any algorithm family; the
+    /// algorithm is still the configured one, or the `alg` of the additional
+    /// headers).
+    ///
+    /// ```
+    /// use jwt_extended::{hooks::SigningKey, jsonwebtoken::EncodingKey};
+    ///
+    /// let key = SigningKey::new(EncodingKey::from_secret(b"tenant-a-secret")?);
+    /// assert_eq!(key.kid(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn new(key: impl Into<Arc<EncodingKey>>) -> Self {
+        Self {
+            key: key.into(),
+            kid: None,
+        }
+    }
+
+    /// An HMAC key (HS256/384/512) from a secret, with the same checks as a
+    /// configured `JWT_SECRET_KEY`.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// assert!(SigningKey::from_secret("tenant-a-secret").is_ok());
+    /// assert!(SigningKey::from_secret("").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// If the secret is empty or is a PEM/SSH key.
+    pub fn from_secret(secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        let secret = Secret::new(secret.as_ref().to_vec());
+        keys::hmac_encoding_key("encode_key_loader", &secret).map(Self::new)
+    }
+
+    /// Writes `kid` into the header of the tokens signed with this key. A
+    /// `kid` in the additional headers (loader or per call) still wins.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// let key = SigningKey::from_secret("secret")?.with_kid("k2");
+    /// assert_eq!(key.kid(), Some("k2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// The key.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// let key = SigningKey::from_secret("secret")?;
+    /// let _: &jwt_extended::jsonwebtoken::EncodingKey = key.key();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn key(&self) -> &EncodingKey {
+        &self.key
+    }
+
+    /// The shared key, whose allocation identifies it to the per-thread
+    /// signer cache.
+    pub(crate) fn shared_key(&self) -> &Arc<EncodingKey> {
+        &self.key
+    }
+
+    /// The key id written into the header, if any.
+    ///
+    /// ```
+    /// use jwt_extended::hooks::SigningKey;
+    ///
+    /// assert_eq!(SigningKey::from_secret("secret")?.kid(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("key", &"[redacted]")
+            .field("kid", &self.kid)
+            .finish()
+    }
+}
+
+/// `Fn(identity) -> claims or headers`, already converted to a JSON object.
+pub(crate) type MapLoader = Arc<dyn Fn(&Value) -> Result<Map<String, Value>, Error> + Send + Sync>;
+
+/// `Fn(identity) -> signing key`.
+pub(crate) type EncodeKeyFn = Arc<dyn Fn(&Value) -> Result<SigningKey, Error> + Send + Sync>;
+
+/// The hooks that run when a token is created (the reference's
+/// `additional_claims_loader`, `additional_headers_loader`,
+/// `encode_key_loader`).
+#[derive(Default, Clone)]
+pub(crate) struct CreationHooks {
+    pub(crate) additional_claims: Option<MapLoader>,
+    pub(crate) additional_headers: Option<MapLoader>,
+    pub(crate) encode_key: Option<EncodeKeyFn>,
+}
+
+impl CreationHooks {
+    /// Wraps a claims or headers loader whose output must be a JSON object.
+    pub(crate) fn map_loader<F, T>(loader: F, what: &'static str) -> MapLoader
+    where
+        F: Fn(&Value) -> T + Send + Sync + 'static,
+        T: Serialize,
+    {
+        Arc::new(move |identity| to_object(&loader(identity), what))
+    }
+}
+
+fn to_object<T: Serialize>(value: &T, what: &str) -> Result<Map<String, Value>, Error> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(other) => Err(Error::encode(format!(
+            "{what} must return a JSON object, not {other}"
+        ))),
+        Err(e) => Err(Error::encode(format!(
+            "{what} returned a value that is not serializable: {e}"
+        ))
+        .with_source(e)),
+    }
+}
+
+/// The settings that shape a new token, copied once from the validated
+/// configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct IssueRules {
+    pub(crate) algorithm: Algorithm,
+    pub(crate) identity_claim: String,
+    pub(crate) access_expires: Expiry,
+    pub(crate) refresh_expires: Expiry,
+    pub(crate) encode_nbf: bool,
+    pub(crate) csrf_claim: bool,
+    pub(crate) audience: Option<Value>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) verify_sub: bool,
+}
+
+impl IssueRules {
+    /// The rules of `config`; `audience` is the validated `JWT_ENCODE_AUDIENCE`.
+    pub(crate) fn new(config: &JwtConfig, audience: Option<Value>) -> Self {
+        Self {
+            algorithm: config.algorithm(),
+            identity_claim: config.identity_claim().to_owned(),
+            access_expires: config.access_token_expires(),
+            refresh_expires: config.refresh_token_expires(),
+            encode_nbf: config.encode_nbf(),
+            csrf_claim: config.cookie_csrf_protect(),
+            audience,
+            issuer: config
+                .encode_issuer()
+                .filter(|issuer| !issuer.is_empty())
+                .map(str::to_owned),
+            verify_sub: config.verify_sub(),
+        }
+    }
+}
+
+/// Everything token creation needs: rules, hooks and the configured
+/// signing key (absent for verify-only managers or with an encode-key
+/// loader).
+pub(crate) struct Issuer {
+    pub(crate) rules: IssueRules,
+    pub(crate) hooks: CreationHooks,
+    pub(crate) key: Option<Arc<EncodingKey>>,
+}
+
+impl fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("rules", &self.rules)
+            .field(
+                "additional_claims_loader",
+                &self.hooks.additional_claims.is_some(),
+            )
+            .field(
+                "additional_headers_loader",
+                &self.hooks.additional_headers.is_some(),
+            )
+            .field("encode_key_loader", &self.hooks.encode_key.is_some())
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl Issuer {
+    /// The key to sign a token of `identity` with: the encode-key loader's
+    /// choice, else the configured key.
+    pub(crate) fn signing_key(&self, identity: &Value) -> Result<SigningKey, Error> {
+        if let Some(loader) = &self.hooks.encode_key {
+            return loader(identity);
+        }
+        match &self.key {
+            Some(key) => Ok(SigningKey::new(key.clone())),
+            None => Err(Error::encode(format!(
+                "JWT_PRIVATE_KEY must be set to use asymmetric cryptography algorithm \"{}\"",
+                keys::algorithm_name(self.rules.algorithm)
+            ))),
+        }
+    }
+
+    /// The additional headers of the loader for `identity`, if one is set.
+    pub(crate) fn loader_headers(&self, identity: &Value) -> Result<Map<String, Value>, Error> {
+        match &self.hooks.additional_headers {
+            Some(loader) => loader(identity),
+            None => Ok(Map::new()),
+        }
+    }
+
+    /// The additional claims of the loader for `identity`, if one is set.
+    pub(crate) fn loader_claims(&self, identity: &Value) -> Result<Map<String, Value>, Error> {
+        match &self.hooks.additional_claims {
+            Some(loader) => loader(identity),
+            None => Ok(Map::new()),
+        }
+    }
+}
