@@ -267,6 +267,7 @@ impl JwtManagerBuilder {
     }
 
     /// Mutable access to a stored extension, inserting the default first.
+    #[cfg(feature = "axum")]
     pub(crate) fn extension_mut<T: Clone + Default + Send + Sync + 'static>(&mut self) -> &mut T {
         self.extensions.get_or_insert_default::<T>()
     }
