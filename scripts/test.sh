@@ -3,7 +3,8 @@
 #   - installs what is missing (Redis, PostgreSQL, Chromium, wrk, the Python reference),
 #   - starts throwaway Redis and PostgreSQL servers on free ports,
 #   - runs fmt, clippy, every test (unit, integration, stores, browser, doc tests),
-#     the docs build, the benchmark build, the example-by-example comparison
+#     the docs build, the publishing checks (every feature alone, the MSRV
+#     toolchain, cargo package), the benchmark build, the example-by-example comparison
 #     with the Python reference (interop/run_all.sh) and a smoke round of the
 #     HTTP benchmark (bench/http.sh --smoke),
 #   - stops the servers.
@@ -46,6 +47,15 @@ cargo test --no-default-features --features rust-crypto --lib
 
 step "docs (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+
+step "every feature builds alone (scripts/check-features.sh)"
+scripts/check-features.sh
+
+step "MSRV: the declared rust-version's toolchain builds the library (scripts/check-msrv.sh)"
+scripts/check-msrv.sh
+
+step "cargo package: the published crate builds from its own files (scripts/check-package.sh)"
+scripts/check-package.sh
 
 step "benchmarks build (dev profile: checks they build without a second optimised build)"
 cargo bench --no-run --profile dev

@@ -60,16 +60,22 @@
 //!
 //! | Feature | Default | What it adds |
 //! |---|---|---|
-//! | `axum` | yes | extractors, rejections, cookie helpers, layers |
+//! | `axum` | yes | extractors, rejections, cookie helpers and tower layers for axum |
 //! | `aws-lc-rs` | yes | `jsonwebtoken`'s aws-lc-rs crypto backend |
-//! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust crypto backend |
-//! | `redis` | no | `RedisBlocklist` |
-//! | `sqlite` | no | `SqlBlocklist` on SQLite |
-//! | `postgres` | no | `SqlBlocklist` on PostgreSQL |
+//! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust (RustCrypto) crypto backend |
+//! | `redis` | no | `RedisBlocklist`, revocation in Redis |
+//! | `sqlite` | no | `SqlBlocklist` on SQLite (sqlx) |
+//! | `postgres` | no | `SqlBlocklist` on PostgreSQL (sqlx) |
 //!
-//! With both crypto features enabled, aws-lc-rs is used. Algorithms:
-//! HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and EdDSA
-//! (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
+//! Every feature builds alone. With both crypto features enabled, aws-lc-rs
+//! is used; with neither, install a [`jsonwebtoken::crypto::CryptoProvider`]
+//! before building the [`JwtManager`], which otherwise refuses with
+//! [`ConfigError::NoCryptoProvider`](config::ConfigError::NoCryptoProvider).
+//! The README's feature table is this one; `tests/readme.rs` checks both
+//! against Cargo.toml.
+//!
+//! Algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and
+//! EdDSA (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

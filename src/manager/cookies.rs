@@ -33,6 +33,7 @@ impl JwtManager {
     /// The access cookies for a token this manager has just created: its
     /// CSRF value is read from the payload without verifying the signature
     /// again (used by the implicit-refresh layer).
+    #[cfg(feature = "axum")]
     pub(crate) fn cookies_for_new_access_token(&self, token: &str) -> Result<CookieSet, Error> {
         let config = self.config();
         let csrf = if config.cookie_csrf_protect() && config.csrf_in_cookies() {
