@@ -176,7 +176,7 @@ impl Settings {
         }
         if locations.contains(&TokenLocation::Cookies)
             && !config.cookie_secure()
-            && !config.cookie_secure_explicit
+            && !config.cookie_secure_is_explicit()
         {
             tracing::warn!(
                 "tokens are read from cookies but JWT_COOKIE_SECURE is off, so browsers also send them over plain HTTP: \
