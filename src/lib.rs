@@ -67,7 +67,7 @@
 //! | `sqlite` | no | `SqlBlocklist` on SQLite |
 //! | `postgres` | no | `SqlBlocklist` on PostgreSQL |
 //!
-//! With both crypto features enabled, aws-lc-rs is used. Algorithms:
+//! With both crypto features enabled, aws-lc-rs is used. Algorithms ([`Algorithm`]):
 //! HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and EdDSA
 //! (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
 #![forbid(unsafe_code)]
@@ -90,7 +90,7 @@ pub mod token;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
-pub use config::JwtConfig;
+pub use config::{Algorithm, JwtConfig};
 pub use error::{Error, ErrorCategory, ErrorKind};
 pub use manager::{
     DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager, JwtManagerBuilder, Verified,

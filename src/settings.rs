@@ -2,10 +2,9 @@
 //! needs computed once (header names, the decode algorithm list, claim rules).
 
 use http::HeaderName;
-use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use crate::config::{Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
+use crate::config::{Algorithm, Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
 use crate::token::decode::ClaimRules;
 
 /// A validated [`JwtConfig`] plus derived values.

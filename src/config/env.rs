@@ -195,12 +195,10 @@ pub(super) fn algorithms(option: &'static str, value: &str) -> Result<Vec<Algori
 }
 
 fn algorithm_name(option: &'static str, value: &str) -> Result<Algorithm, ConfigError> {
-    value
-        .parse()
-        .map_err(|_| ConfigError::UnsupportedAlgorithm {
-            option,
-            value: value.to_owned(),
-        })
+    Algorithm::from_name(value).ok_or_else(|| ConfigError::UnsupportedAlgorithm {
+        option,
+        value: value.to_owned(),
+    })
 }
 
 /// The `SameSite` attribute, any case; empty leaves it unset.

@@ -21,17 +21,18 @@
 //! [`JwtConfig::from_prefixed_env`] (reads `FLASK_JWT_SECRET_KEY`, …, like
 //! Flask's `app.config.from_prefixed_env()`).
 
-// Split by role: `options` declares every option once (the struct, its
+// Split by role: `algorithm` is the Algorithm type, `options` declares every option once (the struct, its
 // defaults, setters, getters, environment names and parsers, OPTION_NAMES),
 // `types` holds the value types, `error` the ConfigError, and `env` the
 // environment readers and value parsers.
+mod algorithm;
 mod env;
 mod error;
 mod options;
 mod types;
 
+pub use algorithm::Algorithm;
 pub use error::ConfigError;
-pub use jsonwebtoken::Algorithm;
 pub use options::{JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES};
 pub use types::{Audience, Expiry, SameSite, Secret, TokenLocation};
 
