@@ -27,7 +27,17 @@ use super::ConfigError;
 /// ```
 ///
 /// It converts into `jsonwebtoken`'s algorithm type for code that calls
-/// `jsonwebtoken` directly, and back with [`TryFrom`].
+/// `jsonwebtoken` directly, and back with [`TryFrom`]:
+///
+/// ```
+/// use jwt_extended::Algorithm;
+/// use jwt_extended::jsonwebtoken;
+///
+/// let theirs = jsonwebtoken::Algorithm::from(Algorithm::RS256);
+/// assert_eq!(theirs, jsonwebtoken::Algorithm::RS256);
+/// assert_eq!(Algorithm::try_from(theirs)?, Algorithm::RS256);
+/// # Ok::<(), jwt_extended::config::ConfigError>(())
+/// ```
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {

@@ -20,6 +20,10 @@
 //! [`JwtConfig::from_env`] (reads `JWT_SECRET_KEY`, `JWT_TOKEN_LOCATION`, …) or
 //! [`JwtConfig::from_prefixed_env`] (reads `FLASK_JWT_SECRET_KEY`, …, like
 //! Flask's `app.config.from_prefixed_env()`).
+//!
+//! [`OPTION_NAMES`] lists the 43 option names the environment readers know.
+//! Algorithms are the crate's own [`Algorithm`] enum (also at the crate
+//! root), which converts to and from `jsonwebtoken`'s.
 
 // Split by role: `algorithm` is the Algorithm type, `options` declares every option once (the struct, its
 // defaults, setters, getters, environment names and parsers, OPTION_NAMES),
@@ -121,6 +125,13 @@ mod tests {
         assert_eq!(c.secret_key().map(Secret::expose), Some(&b"flask"[..]));
         let c = c.with_secret_key("jwt");
         assert_eq!(c.secret_key().map(Secret::expose), Some(&b"jwt"[..]));
+    }
+
+    #[test]
+    fn option_names_are_sorted_and_unique() {
+        assert_eq!(OPTION_NAMES.len(), 43);
+        assert!(OPTION_NAMES.windows(2).all(|w| w[0] < w[1]));
+        assert!(OPTION_NAMES.iter().all(|n| n.starts_with("JWT_")));
     }
 
     #[test]
