@@ -74,7 +74,7 @@
 //! The README's feature table is this one; `tests/readme.rs` checks both
 //! against Cargo.toml.
 //!
-//! Algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and
+//! Algorithms ([`Algorithm`]): HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and
 //! EdDSA (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -101,7 +101,7 @@ pub mod testing;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
-pub use config::JwtConfig;
+pub use config::{Algorithm, JwtConfig};
 pub use error::{Error, ErrorCategory, ErrorKind};
 pub use manager::{
     DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager, JwtManagerBuilder, Verified,

@@ -2,10 +2,9 @@
 //! needs computed once (header names, the decode algorithm list, claim rules).
 
 use http::HeaderName;
-use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use crate::config::{Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
+use crate::config::{Algorithm, Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
 use crate::token::decode::ClaimRules;
 
 /// A validated [`JwtConfig`] plus derived values.
@@ -78,121 +77,165 @@ pub(crate) fn dedup_locations(
 }
 
 impl Settings {
+    /// Validates `config` and computes what the request path needs. The
+    /// checks run in a fixed order, so the first problem found is the one
+    /// reported.
     pub(crate) fn new(config: JwtConfig) -> Result<Self, ConfigError> {
         let locations = dedup_locations(config.token_location().iter().copied())?;
-        let header_name = parse_header_name("JWT_HEADER_NAME", config.header_name())?;
-        let access_csrf_header = parse_header_name(
-            "JWT_ACCESS_CSRF_HEADER_NAME",
-            config.access_csrf_header_name(),
-        )?;
-        let refresh_csrf_header = parse_header_name(
-            "JWT_REFRESH_CSRF_HEADER_NAME",
-            config.refresh_csrf_header_name(),
-        )?;
-        check_expiry("JWT_ACCESS_TOKEN_EXPIRES", config.access_token_expires())?;
-        check_expiry("JWT_REFRESH_TOKEN_EXPIRES", config.refresh_token_expires())?;
-        for (option, value) in [
-            ("JWT_ACCESS_COOKIE_NAME", config.access_cookie_name()),
-            ("JWT_REFRESH_COOKIE_NAME", config.refresh_cookie_name()),
-            (
-                "JWT_ACCESS_CSRF_COOKIE_NAME",
-                config.access_csrf_cookie_name(),
-            ),
-            (
-                "JWT_REFRESH_CSRF_COOKIE_NAME",
-                config.refresh_csrf_cookie_name(),
-            ),
-            ("JWT_QUERY_STRING_NAME", config.query_string_name()),
-            ("JWT_JSON_KEY", config.json_key()),
-            ("JWT_REFRESH_JSON_KEY", config.refresh_json_key()),
-            ("JWT_IDENTITY_CLAIM", config.identity_claim()),
-        ] {
-            check_name(option, value)?;
-        }
-        for (option, value) in [
-            ("JWT_ACCESS_COOKIE_NAME", config.access_cookie_name()),
-            ("JWT_REFRESH_COOKIE_NAME", config.refresh_cookie_name()),
-            (
-                "JWT_ACCESS_CSRF_COOKIE_NAME",
-                config.access_csrf_cookie_name(),
-            ),
-            (
-                "JWT_REFRESH_CSRF_COOKIE_NAME",
-                config.refresh_csrf_cookie_name(),
-            ),
-        ] {
-            if value
-                .bytes()
-                .any(|b| b <= b' ' || b"=;,\"\\\x7f".contains(&b))
-            {
-                return Err(ConfigError::InvalidValue {
-                    option,
-                    reason: format!("{value:?} is not a valid cookie name"),
-                });
-            }
-        }
-        if let Some(aud) = config.decode_audience()
-            && aud.is_empty()
-        {
-            return Err(ConfigError::InvalidValue {
-                option: "JWT_DECODE_AUDIENCE",
-                reason: "an empty list would reject every token; leave it unset to skip the check"
-                    .into(),
-            });
-        }
-        if let Some(iss) = config.decode_issuer()
-            && iss.is_empty()
-        {
-            return Err(ConfigError::InvalidValue {
-                option: "JWT_DECODE_ISSUER",
-                reason: "an empty list would reject every token; leave it unset to skip the check"
-                    .into(),
-            });
-        }
-        if !config.decode_leeway().as_secs_f64().is_finite() {
-            return Err(ConfigError::InvalidValue {
-                option: "JWT_DECODE_LEEWAY",
-                reason: "must be a finite number of seconds".into(),
-            });
-        }
-        let encode_audience = match config.encode_audience() {
-            Some(Audience::One(one)) if !one.is_empty() => Some(Value::from(one.as_str())),
-            Some(Audience::Many(many)) if !many.is_empty() => Some(Value::from(many.clone())),
-            _ => None,
-        };
-        let claim_rules = ClaimRules {
-            leeway: config.decode_leeway().as_secs_f64(),
-            audience: config.decode_audience().map(<[String]>::to_vec),
-            issuer: config.decode_issuer().map(<[String]>::to_vec),
-            verify_sub: config.verify_sub(),
-            identity_claim: config.identity_claim().to_owned(),
-        };
-        if config.cookie_samesite() == Some(crate::config::SameSite::None)
-            && !config.cookie_secure()
-        {
-            tracing::warn!(
-                "JWT_COOKIE_SAMESITE is None but JWT_COOKIE_SECURE is off: browsers reject such cookies"
-            );
-        }
-        if locations.contains(&TokenLocation::Cookies)
-            && !config.cookie_secure()
-            && !config.cookie_secure_explicit
-        {
-            tracing::warn!(
-                "tokens are read from cookies but JWT_COOKIE_SECURE is off, so browsers also send them over plain HTTP: \
-                 use .with_cookie_secure(true) in production, or set it to false explicitly \
-                 (.with_cookie_secure(false) or JWT_COOKIE_SECURE=false) to acknowledge local development over http://"
-            );
-        }
+        let [header_name, access_csrf_header, refresh_csrf_header] = header_names(&config)?;
+        check_lifetimes(&config)?;
+        check_names_not_empty(&config)?;
+        check_cookie_names(&config)?;
+        check_decode_lists(&config)?;
+        check_leeway(&config)?;
+        warn_about_insecure_cookies(&config, &locations);
         Ok(Self {
             decode_algorithms: config.decode_algorithms(),
             locations,
             header_name,
             access_csrf_header,
             refresh_csrf_header,
-            claim_rules,
-            encode_audience,
+            claim_rules: claim_rules(&config),
+            encode_audience: encode_audience(&config),
             config,
         })
+    }
+}
+
+/// The header names, parsed: `JWT_HEADER_NAME`, then the access and the
+/// refresh CSRF header.
+fn header_names(config: &JwtConfig) -> Result<[HeaderName; 3], ConfigError> {
+    Ok([
+        parse_header_name("JWT_HEADER_NAME", config.header_name())?,
+        parse_header_name(
+            "JWT_ACCESS_CSRF_HEADER_NAME",
+            config.access_csrf_header_name(),
+        )?,
+        parse_header_name(
+            "JWT_REFRESH_CSRF_HEADER_NAME",
+            config.refresh_csrf_header_name(),
+        )?,
+    ])
+}
+
+/// Neither token lifetime may be zero.
+fn check_lifetimes(config: &JwtConfig) -> Result<(), ConfigError> {
+    check_expiry("JWT_ACCESS_TOKEN_EXPIRES", config.access_token_expires())?;
+    check_expiry("JWT_REFRESH_TOKEN_EXPIRES", config.refresh_token_expires())
+}
+
+/// The four cookie names, with their options.
+fn cookie_names(config: &JwtConfig) -> [(&'static str, &str); 4] {
+    [
+        ("JWT_ACCESS_COOKIE_NAME", config.access_cookie_name()),
+        ("JWT_REFRESH_COOKIE_NAME", config.refresh_cookie_name()),
+        (
+            "JWT_ACCESS_CSRF_COOKIE_NAME",
+            config.access_csrf_cookie_name(),
+        ),
+        (
+            "JWT_REFRESH_CSRF_COOKIE_NAME",
+            config.refresh_csrf_cookie_name(),
+        ),
+    ]
+}
+
+/// Cookie names, lookup keys and the identity claim must not be empty.
+fn check_names_not_empty(config: &JwtConfig) -> Result<(), ConfigError> {
+    let others = [
+        ("JWT_QUERY_STRING_NAME", config.query_string_name()),
+        ("JWT_JSON_KEY", config.json_key()),
+        ("JWT_REFRESH_JSON_KEY", config.refresh_json_key()),
+        ("JWT_IDENTITY_CLAIM", config.identity_claim()),
+    ];
+    for (option, value) in cookie_names(config).into_iter().chain(others) {
+        check_name(option, value)?;
+    }
+    Ok(())
+}
+
+/// Cookie names must be valid cookie-name tokens: no spaces, control
+/// characters or separators that would break the `Set-Cookie` header.
+fn check_cookie_names(config: &JwtConfig) -> Result<(), ConfigError> {
+    for (option, value) in cookie_names(config) {
+        if value
+            .bytes()
+            .any(|b| b <= b' ' || b"=;,\"\\\x7f".contains(&b))
+        {
+            return Err(ConfigError::InvalidValue {
+                option,
+                reason: format!("{value:?} is not a valid cookie name"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An empty audience or issuer list would refuse every token.
+fn check_decode_lists(config: &JwtConfig) -> Result<(), ConfigError> {
+    for (option, list) in [
+        ("JWT_DECODE_AUDIENCE", config.decode_audience()),
+        ("JWT_DECODE_ISSUER", config.decode_issuer()),
+    ] {
+        if list.is_some_and(<[String]>::is_empty) {
+            return Err(ConfigError::InvalidValue {
+                option,
+                reason: "an empty list would reject every token; leave it unset to skip the check"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The leeway is compared as seconds in floating point: it must be finite.
+fn check_leeway(config: &JwtConfig) -> Result<(), ConfigError> {
+    if config.decode_leeway().as_secs_f64().is_finite() {
+        return Ok(());
+    }
+    Err(ConfigError::InvalidValue {
+        option: "JWT_DECODE_LEEWAY",
+        reason: "must be a finite number of seconds".into(),
+    })
+}
+
+/// Logs the cookie settings browsers would reject or that leak cookies over
+/// plain HTTP.
+fn warn_about_insecure_cookies(config: &JwtConfig, locations: &[TokenLocation]) {
+    if config.cookie_samesite() == Some(crate::config::SameSite::None) && !config.cookie_secure() {
+        tracing::warn!(
+            "JWT_COOKIE_SAMESITE is None but JWT_COOKIE_SECURE is off: browsers reject such cookies"
+        );
+    }
+    if locations.contains(&TokenLocation::Cookies)
+        && !config.cookie_secure()
+        && !config.cookie_secure_is_explicit()
+    {
+        tracing::warn!(
+            "tokens are read from cookies but JWT_COOKIE_SECURE is off, so browsers also send them over plain HTTP: \
+             use .with_cookie_secure(true) in production, or set it to false explicitly \
+             (.with_cookie_secure(false) or JWT_COOKIE_SECURE=false) to acknowledge local development over http://"
+        );
+    }
+}
+
+/// The claim checks' parameters.
+fn claim_rules(config: &JwtConfig) -> ClaimRules {
+    ClaimRules {
+        leeway: config.decode_leeway().as_secs_f64(),
+        audience: config.decode_audience().map(<[String]>::to_vec),
+        issuer: config.decode_issuer().map(<[String]>::to_vec),
+        verify_sub: config.verify_sub(),
+        identity_claim: config.identity_claim().to_owned(),
+    }
+}
+
+/// `JWT_ENCODE_AUDIENCE` as the JSON value written into new tokens; an
+/// empty string or list writes no `aud`.
+fn encode_audience(config: &JwtConfig) -> Option<Value> {
+    match config.encode_audience() {
+        Some(Audience::One(one)) if !one.is_empty() => Some(Value::from(one.as_str())),
+        Some(Audience::Many(many)) if !many.is_empty() => Some(Value::from(many.clone())),
+        _ => None,
     }
 }

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use common::*;
-use jsonwebtoken::Algorithm;
+use jwt_extended::Algorithm;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};

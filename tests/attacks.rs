@@ -38,6 +38,11 @@ fn key(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
+/// The crate's algorithm for a `jsonwebtoken` one (for the configuration).
+fn ours(alg: Algorithm) -> jwt_extended::Algorithm {
+    alg.try_into().unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -166,7 +171,7 @@ impl Target {
     fn asymmetric(name: &'static str, alg: Algorithm, private: &str, public: &str) -> Self {
         let public = String::from_utf8(key(public)).unwrap_or_default();
         let config = JwtConfig::new()
-            .with_algorithm(alg)
+            .with_algorithm(ours(alg))
             .with_private_key(key(private))
             .with_public_key(public);
         Self::new(name, build(config))
@@ -579,8 +584,8 @@ async fn mixed_allow_list_never_uses_a_public_key_as_an_hmac_secret() {
     ] {
         let public_pem = key(public);
         let config = JwtConfig::new()
-            .with_algorithm(alg)
-            .with_decode_algorithms([alg, Algorithm::HS256])
+            .with_algorithm(ours(alg))
+            .with_decode_algorithms([ours(alg), jwt_extended::Algorithm::HS256])
             .with_private_key(key(private))
             .with_public_key(String::from_utf8(public_pem.clone()).unwrap_or_default());
         let target = Target::new("mixed", build(config));

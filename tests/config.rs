@@ -16,13 +16,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use common::*;
-use jsonwebtoken::Algorithm;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::config::{
     Audience, ConfigError, Expiry, JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES, SameSite,
     TokenLocation,
 };
-use jwt_extended::{JwtManager, JwtManagerBuilder};
+use jwt_extended::{Algorithm, JwtManager, JwtManagerBuilder};
 use serde_json::{Value, json};
 
 fn key(file: &str) -> String {

@@ -192,8 +192,8 @@ async fn an_alg_header_changes_the_signing_algorithm() {
         JwtConfig::new()
             .with_secret_key("foobarbaz")
             .with_decode_algorithms([
-                jwt_extended::jsonwebtoken::Algorithm::HS256,
-                jwt_extended::jsonwebtoken::Algorithm::HS512,
+                jwt_extended::Algorithm::HS256,
+                jwt_extended::Algorithm::HS512,
             ]),
     ));
     assert_eq!(

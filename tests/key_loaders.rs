@@ -12,9 +12,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use common::*;
+use jwt_extended::Algorithm;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::hooks::{DecodeKeyLoader, SigningKey};
-use jwt_extended::jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jwt_extended::jsonwebtoken::{DecodingKey, EncodingKey};
 use jwt_extended::{Error, ErrorKind, JwtConfig, JwtManager};
 use serde_json::{Map, Value, json};
 

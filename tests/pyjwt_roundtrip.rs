@@ -13,7 +13,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use jsonwebtoken::Algorithm;
+use jwt_extended::Algorithm;
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Map, Value, json};
 

@@ -12,13 +12,13 @@ use axum::body::Body;
 use axum::http::Method;
 use axum::routing::get;
 use common::*;
+use jwt_extended::Algorithm;
 use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer};
 use jwt_extended::blocklist::{
     Blocklist, BlocklistError, RedisBlocklist, Revocation, RevocationKeys, SqlBlocklist, SqlPool,
 };
 use jwt_extended::config::{Secret, TokenLocation};
 use jwt_extended::hooks::SigningKey;
-use jwt_extended::jsonwebtoken::Algorithm;
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;

@@ -464,7 +464,7 @@ async fn no_token() {
 #[tokio::test]
 async fn different_token_algorithm() {
     let token = tokens(&manager()).access;
-    let hs512 = manager_with(JwtConfig::new().with_algorithm(jsonwebtoken::Algorithm::HS512));
+    let hs512 = manager_with(JwtConfig::new().with_algorithm(jwt_extended::Algorithm::HS512));
     http_get_bearer(&app_for(hs512), "/protected", &token)
         .await
         .assert_error(422, "The specified alg value is not allowed");

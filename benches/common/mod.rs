@@ -83,7 +83,9 @@ fn key_pair(name: &str) -> KeyPair {
 fn config(name: &str, locations: &[TokenLocation]) -> JwtConfig {
     let keys = key_pair(name);
     let config = JwtConfig::new()
-        .with_algorithm(keys.algorithm)
+        .with_algorithm(
+            jwt_extended::Algorithm::try_from(keys.algorithm).expect("a supported algorithm"),
+        )
         .with_token_location(locations.iter().copied());
     if keys.algorithm == Algorithm::HS256 {
         config.with_secret_key(SECRET)

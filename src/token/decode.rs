@@ -11,12 +11,13 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
 
 use super::keys;
 use super::pyjson::python_json_error;
 use super::scan::{Claim, HeaderParam, RegisteredClaims, RegisteredHeader};
+use crate::config::Algorithm;
 use crate::error::{Error, ErrorKind};
 
 /// A token split and parsed, signature not yet checked.

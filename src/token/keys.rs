@@ -7,9 +7,9 @@ use std::thread::LocalKey;
 
 use base64::Engine as _;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use jsonwebtoken::{AlgorithmFamily, DecodingKey, EncodingKey};
 
-use crate::config::{ConfigError, JwtConfig, Secret};
+use crate::config::{Algorithm, ConfigError, JwtConfig, Secret};
 
 /// Makes sure `jsonwebtoken` has a process-wide crypto provider.
 ///
@@ -37,7 +37,7 @@ pub(crate) fn ensure_crypto_provider() -> Result<(), ConfigError> {
 
 /// Whether an algorithm uses a shared secret (HS*) rather than a key pair.
 pub(crate) fn is_symmetric(algorithm: Algorithm) -> bool {
-    algorithm.family() == AlgorithmFamily::Hmac
+    algorithm.is_hmac()
 }
 
 /// The shortest HMAC secret RFC 7518 §3.2 allows for an HS algorithm: as
@@ -86,42 +86,19 @@ fn check_hmac_key_length(
 
 /// The reference's name of an algorithm (`HS256`, `EdDSA`, …).
 pub(crate) fn algorithm_name(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::HS256 => "HS256",
-        Algorithm::HS384 => "HS384",
-        Algorithm::HS512 => "HS512",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::RS256 => "RS256",
-        Algorithm::RS384 => "RS384",
-        Algorithm::RS512 => "RS512",
-        Algorithm::PS256 => "PS256",
-        Algorithm::PS384 => "PS384",
-        Algorithm::PS512 => "PS512",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "unknown",
-    }
+    algorithm.as_str()
 }
 
 /// Parses a token's `alg` header value into an algorithm this crate can
 /// verify. Names the reference knows but `jsonwebtoken` cannot verify
 /// (`ES512`, `ES256K`, …) return `None`.
 pub(crate) fn parse_algorithm(name: &str) -> Option<Algorithm> {
-    Some(match name {
-        "HS256" => Algorithm::HS256,
-        "HS384" => Algorithm::HS384,
-        "HS512" => Algorithm::HS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "EdDSA" => Algorithm::EdDSA,
-        _ => return None,
-    })
+    Algorithm::from_name(name)
+}
+
+/// The `jsonwebtoken` key family of an algorithm (which PEM parser to use).
+fn family(algorithm: Algorithm) -> AlgorithmFamily {
+    jsonwebtoken::Algorithm::from(algorithm).family()
 }
 
 /// Refuses to treat PEM or SSH key text as an HMAC secret (PyJWT does the
@@ -177,7 +154,7 @@ pub(crate) fn private_key(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKe
         option: "JWT_PRIVATE_KEY",
         reason,
     };
-    let key = match algorithm.family() {
+    let key = match family(algorithm) {
         AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
         AlgorithmFamily::Ec => match sec1_to_pkcs8(pem).map_err(invalid)? {
             Some(der) => Ok(EncodingKey::from_ec_der(&der)),
@@ -211,7 +188,7 @@ pub(crate) fn private_key(algorithm: Algorithm, pem: &[u8]) -> Result<EncodingKe
 /// Parses a PEM public key for an asymmetric algorithm (PKCS#1 `RSA PUBLIC
 /// KEY` or SubjectPublicKeyInfo `PUBLIC KEY`).
 pub(crate) fn public_key(algorithm: Algorithm, pem: &[u8]) -> Result<DecodingKey, ConfigError> {
-    let key = match algorithm.family() {
+    let key = match family(algorithm) {
         AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
         AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
         AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
@@ -263,7 +240,7 @@ pub(crate) fn sign(
     let provider = CryptoProvider::try_get_default().ok_or_else(|| {
         jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm)
     })?;
-    let signer = (provider.signer_factory)(&algorithm, key)?;
+    let signer = (provider.signer_factory)(&algorithm.into(), key)?;
     signer
         .try_sign(message)
         .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
@@ -280,7 +257,7 @@ pub(crate) fn verify(
     let provider = CryptoProvider::try_get_default().ok_or_else(|| {
         jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm)
     })?;
-    let verifier = (provider.verifier_factory)(&algorithm, key)?;
+    let verifier = (provider.verifier_factory)(&algorithm.into(), key)?;
     Ok(verifier.verify(message, &signature.to_vec()).is_ok())
 }
 
@@ -349,7 +326,7 @@ pub(crate) fn sign_cached(
         &SIGNER,
         algorithm,
         key,
-        |provider| (provider.signer_factory)(&algorithm, key),
+        |provider| (provider.signer_factory)(&algorithm.into(), key),
         |signer| {
             signer
                 .try_sign(message)
@@ -375,7 +352,7 @@ pub(crate) fn verify_cached(
         &VERIFIER,
         algorithm,
         key,
-        |provider| (provider.verifier_factory)(&algorithm, key),
+        |provider| (provider.verifier_factory)(&algorithm.into(), key),
         |verifier| Ok(verifier.verify(message, signature).is_ok()),
     )
     .unwrap_or_else(|| verify(algorithm, key, message, signature))
