@@ -75,13 +75,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod blocklist;
+mod compat;
 pub mod config;
 pub mod cookies;
-pub mod csrf;
+pub use request::csrf;
 pub mod error;
 pub mod hooks;
 mod manager;
 pub mod manual;
+pub mod messages;
 pub mod request;
 mod settings;
 pub mod token;

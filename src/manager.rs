@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::blocklist::{Blocklist, BlocklistError, DynBlocklist, FailureMode, Revocation};
+use crate::compat::python::python_str;
 use crate::config::{ConfigError, JwtConfig, TokenLocation};
 use crate::error::{Error, ErrorKind};
 use crate::hooks::{
@@ -19,7 +20,7 @@ use crate::hooks::{
 };
 use crate::request::{self, RequestParts};
 use crate::settings::Settings;
-use crate::token::decode::{self, Expiration, python_str};
+use crate::token::decode::{self, Expiration};
 use crate::token::keys::{self, ConfiguredKeys};
 use crate::token::{DecodedToken, Identity, TokenBuilder, TokenType, now_f64};
 

@@ -6,7 +6,6 @@ use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use crate::config::{Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
-use crate::token::decode::ClaimRules;
 
 /// A validated [`JwtConfig`] plus derived values.
 #[derive(Debug, Clone)]
@@ -195,4 +194,15 @@ impl Settings {
             config,
         })
     }
+}
+
+/// The parameters of the claim checks (`token::claims`), from the decode
+/// options of the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimRules {
+    pub(crate) leeway: f64,
+    pub(crate) audience: Option<Vec<String>>,
+    pub(crate) issuer: Option<Vec<String>>,
+    pub(crate) verify_sub: bool,
+    pub(crate) identity_claim: String,
 }

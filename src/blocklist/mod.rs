@@ -231,7 +231,7 @@ impl Revocation {
             identity: claims.get(identity_claim).cloned().unwrap_or(Value::Null),
             expires_at: claims
                 .get("exp")
-                .and_then(crate::token::decode::python_int)
+                .and_then(crate::compat::python::python_int)
                 .map(|f| f as i64),
         })
     }

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::json::{OrderedObject, to_python_json};
 use super::{IdentityClaim, TokenType, keys, now_parts};
+use crate::compat::json::{OrderedObject, to_python_json};
 use crate::config::Expiry;
 use crate::error::Error;
 use crate::manager::JwtManager;
@@ -248,7 +248,7 @@ impl<'m> TokenBuilder<'m> {
             header.insert(key, value);
         }
         match header.get("alg") {
-            Some(alg) if !crate::token::decode::is_falsy(alg) => {
+            Some(alg) if !crate::compat::python::is_falsy(alg) => {
                 algorithm = alg
                     .as_str()
                     .and_then(keys::parse_algorithm)
@@ -262,7 +262,7 @@ impl<'m> TokenBuilder<'m> {
         );
         if header
             .get("typ")
-            .is_some_and(crate::token::decode::is_falsy)
+            .is_some_and(crate::compat::python::is_falsy)
         {
             header.remove("typ");
         }

@@ -6,12 +6,12 @@
 //! - [`DecodedToken`] is a token whose signature and claims were verified.
 //! - [`Identity`] turns your user type into the identity claim.
 
+pub(crate) mod claims;
 mod create;
 pub(crate) mod decode;
 mod identity;
-pub(crate) mod json;
+pub(crate) mod jws;
 pub(crate) mod keys;
-pub(crate) mod pyjson;
 pub(crate) mod scan;
 
 use std::sync::{Arc, OnceLock};
@@ -177,7 +177,7 @@ impl DecodedToken {
     #[must_use]
     pub fn expires_at(&self) -> Option<i64> {
         self.registered(Claim::Exp)
-            .and_then(decode::python_int)
+            .and_then(crate::compat::python::python_int)
             .map(|f| f as i64)
     }
 
