@@ -83,77 +83,115 @@ fn strip(bytes: &[u8]) -> &[u8] {
 /// Werkzeug's `parse_cookie` (a regex scan over `header + ";"`), returning
 /// the first value of `name`.
 fn find_cookie<'a>(header: &'a [u8], name: &[u8]) -> Option<Cow<'a, [u8]>> {
-    let len = header.len();
-    // Positions past the end behave as the appended ';'.
-    let at = |i: usize| -> u8 { header.get(i).copied().unwrap_or(b';') };
     let mut pos = 0;
-    while pos < len + 1 {
-        let key_start = pos;
-        while pos < len && !matches!(header[pos], b'=' | b';') {
-            pos += 1;
-        }
-        let key = &header[key_start.min(len)..pos.min(len)];
-        let mut value: &[u8] = &[];
-        if at(pos) == b'=' {
-            pos += 1;
-            while pos < len && is_regex_space(header[pos]) {
-                pos += 1;
-            }
-            let value_start = pos;
-            let mut end = None;
-            if at(pos) == b'"' && pos < len {
-                let mut i = pos + 1;
-                while i < len {
-                    match header[i] {
-                        b'\\' if i + 1 < len && header[i + 1] != b'\n' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                if i < len {
-                    // Closing quote at i: valid if followed by \s*;
-                    let mut j = i + 1;
-                    while j < len && is_regex_space(header[j]) {
-                        j += 1;
-                    }
-                    if at(j) == b';' {
-                        end = Some(i + 1);
-                    }
-                }
-            }
-            let value_end = end.unwrap_or_else(|| {
-                // Lazy `.*?` up to the first `\s*;`.
-                let semi = header[value_start.min(len)..]
-                    .iter()
-                    .position(|b| *b == b';')
-                    .map_or(len, |p| value_start + p);
-                let mut e = semi;
-                while e > value_start && is_regex_space(header[e - 1]) {
-                    e -= 1;
-                }
-                e
-            });
-            value = &header[value_start.min(len)..value_end.min(len)];
-            pos = value_end;
-        }
-        // \s*;\s*
-        while pos < len && is_regex_space(header[pos]) {
-            pos += 1;
-        }
-        pos += 1; // the ';'
-        while pos < len && is_regex_space(header[pos]) {
-            pos += 1;
-        }
+    while pos <= header.len() {
+        let (key, after_key) = scan_key(header, pos);
+        let (value, after_value) = if byte_at(header, after_key) == b'=' {
+            scan_value(header, after_key + 1)
+        } else {
+            (&[][..], after_key)
+        };
+        pos = skip_separator(header, after_value);
         let key = strip(key);
         if !key.is_empty() && key == name {
-            let value = strip(value);
-            if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
-                return Some(Cow::Owned(unslash(&value[1..value.len() - 1])));
-            }
-            return Some(Cow::Borrowed(value));
+            return Some(cookie_value(value));
         }
     }
     None
+}
+
+/// The byte at `i`; positions past the end read as the `;` the parser
+/// appends to the header.
+fn byte_at(header: &[u8], i: usize) -> u8 {
+    header.get(i).copied().unwrap_or(b';')
+}
+
+/// The key of the pair starting at `pos` (up to `=` or `;`), and where it
+/// ends.
+fn scan_key(header: &[u8], mut pos: usize) -> (&[u8], usize) {
+    let len = header.len();
+    let key_start = pos;
+    while pos < len && !matches!(header[pos], b'=' | b';') {
+        pos += 1;
+    }
+    (&header[key_start.min(len)..pos.min(len)], pos)
+}
+
+/// The value that starts after the `=` at `pos - 1`, and where it ends: a
+/// quoted string when one closes before `\s*;`, else everything up to the
+/// first `\s*;`.
+fn scan_value(header: &[u8], mut pos: usize) -> (&[u8], usize) {
+    let len = header.len();
+    while pos < len && is_regex_space(header[pos]) {
+        pos += 1;
+    }
+    let value_start = pos;
+    let value_end = quoted_value_end(header, value_start)
+        .unwrap_or_else(|| unquoted_value_end(header, value_start));
+    (&header[value_start.min(len)..value_end.min(len)], value_end)
+}
+
+/// The end (past the closing quote) of a quoted value starting at `start`,
+/// if the quotes close and only `\s*;` follows.
+fn quoted_value_end(header: &[u8], start: usize) -> Option<usize> {
+    let len = header.len();
+    if !(start < len && header[start] == b'"') {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < len {
+        match header[i] {
+            b'\\' if i + 1 < len && header[i + 1] != b'\n' => i += 2,
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    if i >= len {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < len && is_regex_space(header[j]) {
+        j += 1;
+    }
+    (byte_at(header, j) == b';').then_some(i + 1)
+}
+
+/// The regex's lazy `.*?` from `start` up to the first `\s*;`.
+fn unquoted_value_end(header: &[u8], start: usize) -> usize {
+    let len = header.len();
+    let semi = header[start.min(len)..]
+        .iter()
+        .position(|b| *b == b';')
+        .map_or(len, |p| start + p);
+    let mut end = semi;
+    while end > start && is_regex_space(header[end - 1]) {
+        end -= 1;
+    }
+    end
+}
+
+/// Skips the separator `\s*;\s*` at `pos`.
+fn skip_separator(header: &[u8], mut pos: usize) -> usize {
+    let len = header.len();
+    while pos < len && is_regex_space(header[pos]) {
+        pos += 1;
+    }
+    pos += 1; // the ';'
+    while pos < len && is_regex_space(header[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+/// A value as Werkzeug hands it over: stripped, and unquoted when it is in
+/// double quotes.
+fn cookie_value(value: &[u8]) -> Cow<'_, [u8]> {
+    let value = strip(value);
+    if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
+        Cow::Owned(unslash(&value[1..value.len() - 1]))
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 /// Werkzeug's cookie unquoting: `\ooo` octal escapes and `\x` for any `x`.
