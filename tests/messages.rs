@@ -165,35 +165,39 @@ fn ours() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn recorded() -> serde_json::Map<String, Value> {
-    let document: Value = serde_json::from_str(RECORDED).expect("the fixture is JSON");
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn recorded() -> TestResult<serde_json::Map<String, Value>> {
+    let document: Value = serde_json::from_str(RECORDED)?;
     document["messages"]
         .as_object()
         .cloned()
-        .expect("the fixture has a messages object")
+        .ok_or_else(|| "the fixture has no messages object".into())
 }
 
 #[test]
-fn every_message_matches_the_reference() {
-    let recorded = recorded();
+fn every_message_matches_the_reference() -> TestResult {
+    let recorded = recorded()?;
     for (name, text) in ours() {
-        let entry = recorded
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} was not recorded: rerun interop/record_messages.py"));
+        let Some(entry) = recorded.get(name) else {
+            panic!("{name} was not recorded: rerun interop/record_messages.py");
+        };
         assert_eq!(entry["msg"], text.as_str(), "{name}");
     }
+    Ok(())
 }
 
 #[test]
-fn every_recorded_message_is_checked() {
+fn every_recorded_message_is_checked() -> TestResult {
     let checked: Vec<&str> = ours().into_iter().map(|(name, _)| name).collect();
-    for name in recorded().keys() {
+    for name in recorded()?.keys() {
         assert!(checked.contains(&name.as_str()), "{name} is not checked");
     }
+    Ok(())
 }
 
 /// A manager configured as the reference app of `entry` was.
-fn manager_for(entry: &Value) -> JwtManager {
+fn manager_for(entry: &Value) -> TestResult<JwtManager> {
     let mut vars = vec![("JWT_SECRET_KEY".to_owned(), "super-secret".to_owned())];
     for (name, value) in entry["config"].as_object().into_iter().flatten() {
         let value = value
@@ -201,7 +205,7 @@ fn manager_for(entry: &Value) -> JwtManager {
             .map_or_else(|| value.to_string(), str::to_owned);
         vars.push((name.clone(), value));
     }
-    let config = JwtConfig::from_vars(vars).expect("the recorded config is valid");
+    let config = JwtConfig::from_vars(vars)?;
     let mut builder = JwtManager::builder(config);
     for hook in entry["hooks"].as_array().into_iter().flatten() {
         builder = match hook.as_str() {
@@ -212,24 +216,21 @@ fn manager_for(entry: &Value) -> JwtManager {
             Some("no_user") => {
                 builder.user_lookup_loader(|_: &DecodedToken| async { None::<String> })
             }
-            other => panic!("unknown hook {other:?}"),
+            other => return Err(format!("unknown hook {other:?}").into()),
         };
     }
-    builder.build().expect("the manager builds")
+    Ok(builder.build()?)
 }
 
 /// The request of `entry`, as method, headers, query string and body.
-fn request_of(entry: &Value) -> (Method, HeaderMap, Option<String>, Vec<u8>) {
+fn request_of(entry: &Value) -> TestResult<(Method, HeaderMap, Option<String>, Vec<u8>)> {
     let request = &entry["request"];
-    let method: Method = request["method"]
-        .as_str()
-        .and_then(|m| m.parse().ok())
-        .expect("a method");
+    let method: Method = request["method"].as_str().unwrap_or_default().parse()?;
     let mut headers = HeaderMap::new();
     for (name, value) in request["headers"].as_object().into_iter().flatten() {
         headers.append(
-            HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
-            HeaderValue::from_str(value.as_str().unwrap_or_default()).expect("a header value"),
+            HeaderName::from_bytes(name.as_bytes())?,
+            HeaderValue::from_str(value.as_str().unwrap_or_default())?,
         );
     }
     if let Some(cookies) = request["cookies"].as_object() {
@@ -239,7 +240,7 @@ fn request_of(entry: &Value) -> (Method, HeaderMap, Option<String>, Vec<u8>) {
             .collect();
         headers.append(
             http::header::COOKIE,
-            HeaderValue::from_str(&line.join("; ")).expect("a cookie header"),
+            HeaderValue::from_str(&line.join("; "))?,
         );
     }
     let query = request["query"].as_object().map(|params| {
@@ -255,16 +256,16 @@ fn request_of(entry: &Value) -> (Method, HeaderMap, Option<String>, Vec<u8>) {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        body = serde_json::to_vec(json).expect("JSON");
+        body = serde_json::to_vec(json)?;
     }
-    (method, headers, query, body)
+    Ok((method, headers, query, body))
 }
 
 #[tokio::test]
-async fn each_recorded_request_gets_the_same_answer_here() {
-    for (name, entry) in recorded() {
-        let manager = manager_for(&entry);
-        let (method, headers, query, body) = request_of(&entry);
+async fn each_recorded_request_gets_the_same_answer_here() -> TestResult {
+    for (name, entry) in recorded()? {
+        let manager = manager_for(&entry)?;
+        let (method, headers, query, body) = request_of(&entry)?;
         let parts =
             RequestParts::new(&method, &headers, query.as_deref()).with_body(Body::Buffered(&body));
         let options = match entry["request"]["route"].as_str() {
@@ -283,4 +284,5 @@ async fn each_recorded_request_gets_the_same_answer_here() {
             "{name}"
         );
     }
+    Ok(())
 }
