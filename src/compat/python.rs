@@ -43,6 +43,8 @@ pub(crate) fn python_int(value: &Value) -> Option<f64> {
     }
 }
 
+/// `int(s)` for a string: surrounding whitespace, an optional sign, and
+/// decimal digits of any script with single underscores between them.
 fn parse_python_int_str(s: &str) -> Option<f64> {
     let s = s.trim_matches(is_python_whitespace);
     let (negative, digits) = match s.as_bytes().first() {

@@ -5,10 +5,9 @@
 //! Only a *missing* token falls through to the next location. A bad token,
 //! a bad `Authorization` layout, a wrong query prefix or a CSRF failure in an
 //! earlier location is final, even if a later location holds a valid token.
-
 //!
-//! One file per location, as `JWT_TOKEN_LOCATION` names them: [`headers`],
-//! [`cookies`], [`query_string`] and [`json`]; [`csrf`] holds the
+//! One file per location, as `JWT_TOKEN_LOCATION` names them: `headers`,
+//! `cookies`, `query_string` and `json`; [`csrf`] holds the
 //! double-submit check that comes with cookies. The parsing rules that are
 //! Werkzeug's or Python's live in `crate::compat`.
 
@@ -122,6 +121,8 @@ pub(crate) fn find_in<'a>(
     }
 }
 
+/// The buffered body, for the `json` location and CSRF form fields
+/// (`purpose` names which, in the message when it was not buffered).
 pub(super) fn body_bytes<'a>(request: &RequestParts<'a>, purpose: &str) -> Result<&'a [u8], Error> {
     match request.body {
         Body::Buffered(bytes) => Ok(bytes),
