@@ -25,6 +25,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use crate::compat::werkzeug::{quote_path, quote_value};
 use crate::config::{JwtConfig, SameSite};
 
 /// Per-call overrides of the cookie helpers (the reference's `max_age=` and
@@ -160,43 +161,6 @@ impl fmt::Display for SetCookie {
         }
         Ok(())
     }
-}
-
-/// Werkzeug quotes values with characters outside its no-quote set
-/// (`\w` and ``!#$%&'()*+-./:<=>?@[]^`{|}~``) and slash-escapes the bytes
-/// browsers would mangle. JWTs and UUIDs never need it.
-fn quote_value(value: &str) -> String {
-    let plain = value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'()*+-./:<=>?@[]^`{|}~".contains(&b));
-    if plain {
-        return value.to_owned();
-    }
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for b in value.bytes() {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x00..=0x19 | b',' | b';' | 0x7f..=0xff => out.push_str(&format!("\\{b:03o}")),
-            _ => out.push(char::from(b)),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `urllib.parse.quote(path, safe="%!$&'()*+,/:=@")`.
-fn quote_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"_.-~%!$&'()*+,/:=@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The `Set-Cookie` values one helper call produces, in order. With the
@@ -401,13 +365,5 @@ mod tests {
             line.contains("Domain=arg.com;") && line.contains("Max-Age=60;"),
             "{line}"
         );
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote_value("a b;"), "\"a b\\073\"");
-        assert_eq!(quote_value("a=b/c(d)"), "a=b/c(d)");
-        assert_eq!(quote_value("x\u{1a}\u{19}"), "\"x\u{1a}\\031\"");
-        assert_eq!(quote_path("/a b"), "/a%20b");
     }
 }

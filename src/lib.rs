@@ -66,6 +66,7 @@
 //! | `redis` | no | `RedisBlocklist`, revocation in Redis |
 //! | `sqlite` | no | `SqlBlocklist` on SQLite (sqlx) |
 //! | `postgres` | no | `SqlBlocklist` on PostgreSQL (sqlx) |
+//! | `test-util` | no | `testing::blocklist_contract`, the contract suite for custom blocklist stores |
 //!
 //! Every feature builds alone. With both crypto features enabled, aws-lc-rs
 //! is used; with neither, install a [`jsonwebtoken::crypto::CryptoProvider`]
@@ -81,15 +82,18 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod blocklist;
+mod compat;
 pub mod config;
 pub mod cookies;
-pub mod csrf;
+pub use request::csrf;
 pub mod error;
 pub mod hooks;
 mod manager;
 pub mod manual;
+pub mod messages;
 pub mod request;
 mod runtime;
+mod secure;
 mod settings;
 pub mod token;
 

@@ -5,7 +5,6 @@ use http::HeaderName;
 use serde_json::Value;
 
 use crate::config::{Algorithm, Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
-use crate::token::decode::ClaimRules;
 
 /// A validated [`JwtConfig`] plus derived values.
 #[derive(Debug, Clone)]
@@ -238,4 +237,15 @@ fn encode_audience(config: &JwtConfig) -> Option<Value> {
         Some(Audience::Many(many)) if !many.is_empty() => Some(Value::from(many.clone())),
         _ => None,
     }
+}
+
+/// The parameters of the claim checks (`token::claims`), from the decode
+/// options of the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimRules {
+    pub(crate) leeway: f64,
+    pub(crate) audience: Option<Vec<String>>,
+    pub(crate) issuer: Option<Vec<String>>,
+    pub(crate) verify_sub: bool,
+    pub(crate) identity_claim: String,
 }

@@ -19,9 +19,9 @@ use tower_service::Service;
 use super::rejection::{JwtRejection, render_with_manager};
 use super::requirement::{Access, Requirement};
 use super::state::{BufferedBody, VerifiedCache, request_parts};
+use crate::compat::mime::{is_form, is_json};
 use crate::config::TokenLocation;
 use crate::manager::JwtManager;
-use crate::request::{is_form, is_json};
 
 /// The default limit of [`JwtLayer`]'s body buffering: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

@@ -8,6 +8,7 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::compat::json::flask_json_bytes;
 use crate::error::{Error, ErrorCategory, ErrorKind};
 use crate::manager::{JwtManager, JwtManagerBuilder};
 
@@ -46,34 +47,6 @@ impl<T: Serialize> IntoResponse for FlaskJson<T> {
     }
 }
 
-/// The bytes of `jsonify(value)`: sorted keys (recursively), compact,
-/// ASCII-escaped, newline-terminated.
-pub(crate) fn flask_json_bytes<T: Serialize + ?Sized>(
-    value: &T,
-) -> Result<Vec<u8>, serde_json::Error> {
-    let value = sort_keys(serde_json::to_value(value)?);
-    let mut bytes = crate::token::json::to_python_json(&value)?;
-    bytes.push(b'\n');
-    Ok(bytes)
-}
-
-fn sort_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, sort_keys(v)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
-        other => other,
-    }
-}
-
 type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 
 /// The custom error responses of a manager: the reference's
@@ -82,9 +55,9 @@ type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 /// Register them with the `*_loader` methods on [`JwtManagerBuilder`]
 /// (this type is where the builder keeps them). For each error the most
 /// specific registration wins: one for its [`ErrorKind`]
-/// ([`error_kind_response`](JwtManagerBuilder::error_kind_response)), then
+/// ([`error_kind_response`](JwtManagerBuilderExt::error_kind_response)), then
 /// one for its [`ErrorCategory`] (the reference's loaders), then the
-/// catch-all ([`error_response`](JwtManagerBuilder::error_response)), then
+/// catch-all ([`error_response`](JwtManagerBuilderExt::error_response)), then
 /// the reference's default `{"msg": …}` body with the kind's status.
 ///
 /// Whatever renders it, the response carries the original [`Error`] in its
@@ -789,17 +762,5 @@ impl IntoResponse for JwtRejection {
 impl From<Error> for JwtRejection {
     fn from(error: Error) -> Self {
         Self::from_error(error)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flask_json_sorts_and_escapes() {
-        let bytes = flask_json_bytes(&serde_json::json!({"b": 1, "a": {"d": "é", "c": null}}))
-            .unwrap_or_default();
-        assert_eq!(bytes, b"{\"a\":{\"c\":null,\"d\":\"\\u00e9\"},\"b\":1}\n");
     }
 }

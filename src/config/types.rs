@@ -159,7 +159,7 @@ pub struct Secret(Zeroizing<Vec<u8>>);
 
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
-        crate::csrf::constant_time_eq(&self.0, &other.0)
+        crate::secure::constant_time_eq(&self.0, &other.0)
     }
 }
 

@@ -5,6 +5,7 @@
 use super::JwtManager;
 use crate::cookies::{CookieOptions, CookieSet, Names, access_names, refresh_names, set, unset};
 use crate::error::{Error, ErrorKind};
+use crate::messages;
 
 impl JwtManager {
     async fn set_cookies(
@@ -21,7 +22,10 @@ impl JwtManager {
             match decoded.claim("csrf").and_then(|c| c.as_str()) {
                 Some(csrf) => Some(csrf.to_owned()),
                 None => {
-                    return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf"));
+                    return Err(Error::new(
+                        ErrorKind::MissingClaim,
+                        messages::MISSING_CSRF_CLAIM,
+                    ));
                 }
             }
         } else {
@@ -37,14 +41,19 @@ impl JwtManager {
     pub(crate) fn cookies_for_new_access_token(&self, token: &str) -> Result<CookieSet, Error> {
         let config = self.config();
         let csrf = if config.cookie_csrf_protect() && config.csrf_in_cookies() {
-            let unverified = crate::token::decode::parse_unverified(token.as_bytes())?;
+            let unverified = crate::token::jws::parse_unverified(token.as_bytes())?;
             match unverified
                 .claims
                 .get(crate::token::scan::Claim::Csrf)
                 .and_then(|c| c.as_str())
             {
                 Some(csrf) => Some(csrf.to_owned()),
-                None => return Err(Error::new(ErrorKind::MissingClaim, "Missing claim: csrf")),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::MissingClaim,
+                        messages::MISSING_CSRF_CLAIM,
+                    ));
+                }
             }
         } else {
             None

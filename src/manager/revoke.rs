@@ -9,10 +9,11 @@ use serde_json::{Map, Value};
 
 use super::{DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager};
 use crate::blocklist::{BlocklistError, FailureMode, Revocation, RevocationKeys, RevocationKind};
+use crate::compat::python::python_int;
 use crate::config::Expiry;
 use crate::error::{Error, ErrorKind};
+use crate::messages;
 use crate::runtime::with_timeout;
-use crate::token::decode::python_int;
 use crate::token::{DecodedToken, Identity, TokenPair};
 
 /// The keys a store looks up for `token`: its `jti` and its session id.
@@ -29,7 +30,7 @@ fn kind_of(token_type: Option<&str>) -> RevocationKind {
 }
 
 fn no_jti() -> Error {
-    Error::new(ErrorKind::InvalidClaim, "JWT ID must be a string")
+    Error::new(ErrorKind::InvalidClaim, messages::JTI_NOT_A_STRING)
 }
 
 /// The entry that revokes a verified token (by its `jti`).
@@ -319,7 +320,7 @@ impl JwtManager {
         if !refresh.is_refresh() {
             return Err(Error::new(
                 ErrorKind::WrongTokenType,
-                "Only refresh tokens are allowed",
+                messages::ONLY_REFRESH_TOKENS,
             ));
         }
         if refresh.identity() != access.identity() {

@@ -9,11 +9,14 @@ use http::Method;
 use serde_json::{Map, Value};
 
 use super::JwtManager;
+use crate::compat::python::python_str;
 use crate::config::TokenLocation;
 use crate::error::{Error, ErrorKind};
 use crate::hooks::AnyUser;
+use crate::messages;
 use crate::request::{self, RequestParts};
-use crate::token::decode::{self, Expiration, python_str};
+use crate::token::claims::{self, Expiration};
+use crate::token::jws;
 use crate::token::{DecodedToken, now_f64};
 
 /// The arguments of the reference's `jwt_required(...)` /
@@ -216,7 +219,7 @@ impl JwtManager {
     /// # Errors
     /// Malformed-token errors (`Not enough segments`, …).
     pub fn unverified_header(&self, token: &str) -> Result<Map<String, Value>, Error> {
-        decode::unverified_header(token.as_bytes())
+        jws::unverified_header(token.as_bytes())
     }
 
     /// The `jti` of a token, after full verification (`get_jti`).
@@ -239,7 +242,7 @@ impl JwtManager {
         decoded
             .csrf()
             .map(str::to_owned)
-            .ok_or_else(|| Error::new(ErrorKind::MissingClaim, "Missing claim: csrf"))
+            .ok_or_else(|| Error::new(ErrorKind::MissingClaim, messages::MISSING_CSRF_CLAIM))
     }
 
     pub(crate) async fn decode_bytes(
@@ -250,7 +253,7 @@ impl JwtManager {
     ) -> Result<DecodedToken, Error> {
         let inner = &*self.inner;
         let rules = &inner.settings.claim_rules;
-        let unverified = decode::parse_unverified_with(token, &rules.identity_claim)?;
+        let unverified = jws::parse_unverified_with(token, &rules.identity_claim)?;
         let (key, maps) = match &inner.hooks.decode_key {
             Some(loader) => {
                 // The loader reads the whole header and claims: build them
@@ -270,20 +273,19 @@ impl JwtManager {
         };
         let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
         unverified.verify_signature(algorithm, &key)?;
-        let decode::Unverified {
+        let jws::Unverified {
             mut claims, json, ..
         } = unverified;
-        let expiration = decode::validate_claims(&mut claims, rules, now_f64(), csrf_value)?;
+        let expiration = claims::validate_claims(&mut claims, rules, now_f64(), csrf_value)?;
         let maps = maps.map(|(header, mut full)| {
-            decode::fill_defaults(&mut full);
+            claims::fill_defaults(&mut full);
             (header, full)
         });
         if expiration == Expiration::Expired && !allow_expired {
             let (header, full) =
                 maps.unwrap_or_else(|| (json.header_map(), json.claims_with_defaults()));
-            return Err(
-                Error::new(ErrorKind::ExpiredToken, "Token has expired").with_token(header, full)
-            );
+            return Err(Error::new(ErrorKind::ExpiredToken, messages::TOKEN_EXPIRED)
+                .with_token(header, full));
         }
         Ok(DecodedToken::new(
             claims,
@@ -374,26 +376,26 @@ impl JwtManager {
             if !options.refresh && is_refresh {
                 return Err(Error::new(
                     ErrorKind::WrongTokenType,
-                    "Only non-refresh tokens are allowed",
+                    messages::ONLY_ACCESS_TOKENS,
                 ));
             }
             if options.refresh && !is_refresh {
                 return Err(Error::new(
                     ErrorKind::WrongTokenType,
-                    "Only refresh tokens are allowed",
+                    messages::ONLY_REFRESH_TOKENS,
                 ));
             }
         }
         if options.fresh && !token.is_fresh_at(now_f64()) {
             return Err(with_parts(Error::new(
                 ErrorKind::FreshTokenRequired,
-                "Fresh token required",
+                messages::FRESH_TOKEN_REQUIRED,
             )));
         }
         if !options.skip_revocation_check && self.is_revoked(token).await? {
             return Err(with_parts(Error::new(
                 ErrorKind::RevokedToken,
-                "Token has been revoked",
+                messages::TOKEN_REVOKED,
             )));
         }
         if let Some(verifier) = &self.inner.hooks.verifier
@@ -401,7 +403,7 @@ impl JwtManager {
         {
             return Err(with_parts(Error::new(
                 ErrorKind::ClaimsVerificationFailed,
-                "User claims verification failed",
+                messages::USER_CLAIMS_VERIFICATION_FAILED,
             )));
         }
         Ok(())
@@ -415,7 +417,7 @@ impl JwtManager {
             Some(user) => Ok(Some(user)),
             None => Err(Error::new(
                 ErrorKind::UserLookupFailed,
-                format!("Error loading the user {}", python_str(token.identity())),
+                messages::user_lookup_failed(&python_str(token.identity())),
             )
             .with_token(token.header().clone(), token.claims().clone())),
         }

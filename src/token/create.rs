@@ -9,10 +9,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::issue::{Issuer, SigningKey};
-use super::json::{OrderedObject, to_python_json};
 use super::{IdentityClaim, TokenType, keys, now_parts};
+use crate::compat::json::{OrderedObject, to_python_json};
 use crate::config::{Algorithm, Expiry};
 use crate::error::Error;
+use crate::messages;
 
 /// Freshness written into the `fresh` claim.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -270,7 +271,7 @@ fn header(
     }
     header.extend(overrides);
     let algorithm = match header.get("alg") {
-        Some(alg) if !crate::token::decode::is_falsy(alg) => alg
+        Some(alg) if !crate::compat::python::is_falsy(alg) => alg
             .as_str()
             .and_then(keys::parse_algorithm)
             .ok_or_else(|| Error::encode("Algorithm not supported"))?,
@@ -282,12 +283,12 @@ fn header(
     );
     if header
         .get("typ")
-        .is_some_and(crate::token::decode::is_falsy)
+        .is_some_and(crate::compat::python::is_falsy)
     {
         header.remove("typ");
     }
     if header.get("kid").is_some_and(|kid| !kid.is_string()) {
-        return Err(Error::encode("Key ID header parameter must be a string"));
+        return Err(Error::encode(messages::KID_NOT_A_STRING));
     }
     Ok((header, algorithm))
 }

@@ -12,13 +12,12 @@
 //! manager's issuer part (signing key, creation hooks, a settings snapshot),
 //! and decoding takes the key and the claim rules as arguments.
 
+pub(crate) mod claims;
 mod create;
-pub(crate) mod decode;
 mod identity;
 pub(crate) mod issue;
-pub(crate) mod json;
+pub(crate) mod jws;
 pub(crate) mod keys;
-pub(crate) mod pyjson;
 pub(crate) mod scan;
 mod session;
 
@@ -85,7 +84,7 @@ pub struct DecodedToken {
 struct DecodedInner {
     /// The registered claims and the identity claim, defaults filled in.
     registered: RegisteredClaims,
-    json: decode::DecodedJson,
+    json: jws::DecodedJson,
     header: OnceLock<Map<String, Value>>,
     claims: OnceLock<Map<String, Value>>,
     identity_claim: Arc<str>,
@@ -96,7 +95,7 @@ impl DecodedToken {
     /// filled in) when the decode already had them.
     pub(crate) fn new(
         registered: RegisteredClaims,
-        json: decode::DecodedJson,
+        json: jws::DecodedJson,
         maps: Option<(Map<String, Value>, Map<String, Value>)>,
         identity_claim: Arc<str>,
     ) -> Self {
@@ -187,7 +186,7 @@ impl DecodedToken {
     #[must_use]
     pub fn expires_at(&self) -> Option<i64> {
         self.registered(Claim::Exp)
-            .and_then(decode::python_int)
+            .and_then(crate::compat::python::python_int)
             .map(|f| f as i64)
     }
 

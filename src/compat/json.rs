@@ -1,6 +1,7 @@
 //! JSON output byte-compatible with Python's `json.dumps(..., separators=(",", ":"))`:
 //! compact, and ASCII-only (`ensure_ascii=True`), so a token made here has
-//! the same bytes as one PyJWT makes from the same claims.
+//! the same bytes as one PyJWT makes from the same claims; and Flask's
+//! `jsonify` bytes ([`flask_json_bytes`]) for response bodies.
 
 use std::io;
 
@@ -50,6 +51,38 @@ pub(crate) fn to_python_json<T: Serialize + ?Sized>(
     let mut serializer = Serializer::with_formatter(&mut out, PythonFormatter);
     value.serialize(&mut serializer)?;
     Ok(out)
+}
+
+/// The bytes of Flask's `jsonify(value)`: sorted keys (recursively), compact,
+/// ASCII-escaped, newline-terminated. Framework glue renders its JSON
+/// responses with this so that bodies match the reference byte for byte.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) fn flask_json_bytes<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let value = sort_keys(serde_json::to_value(value)?);
+    let mut bytes = to_python_json(&value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// `value` with every object's keys in sorted order (`sort_keys=True`).
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+fn sort_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
 }
 
 /// A JSON object that keeps insertion order, where setting an existing key
@@ -103,6 +136,13 @@ mod tests {
         );
         assert_eq!(dumps(&json!("tab\tquote\"")), r#""tab\tquote\"""#);
         assert_eq!(dumps(&json!(1795985181.267243)), "1795985181.267243");
+    }
+
+    #[test]
+    fn flask_json_sorts_and_escapes() {
+        let bytes =
+            flask_json_bytes(&json!({"b": 1, "a": {"d": "é", "c": null}})).unwrap_or_default();
+        assert_eq!(bytes, b"{\"a\":{\"c\":null,\"d\":\"\\u00e9\"},\"b\":1}\n");
     }
 
     #[test]

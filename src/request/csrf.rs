@@ -10,8 +10,17 @@
 //! The server never reads the CSRF *cookie*: that would defeat the scheme.
 //! See the [cookie manual](crate::manual::cookies_and_csrf) for the full
 //! browser flow.
+//!
+//! This module is also reachable as `jwt_extended::csrf`.
 
-use subtle::ConstantTimeEq as _;
+use std::borrow::Cow;
+
+use super::{RequestParts, body_bytes};
+use crate::compat::mime::{form_field_in, is_form};
+use crate::compat::werkzeug::joined_header;
+use crate::error::{Error, ErrorKind};
+use crate::messages;
+use crate::settings::Settings;
 
 /// Compares two secrets in constant time (for equal lengths; the length
 /// itself is not secret).
@@ -24,7 +33,7 @@ use subtle::ConstantTimeEq as _;
 /// ```
 #[must_use]
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && bool::from(a.ct_eq(b))
+    crate::secure::constant_time_eq(a, b)
 }
 
 /// Whether `method` (as sent, e.g. `POST`) is one of the configured CSRF
@@ -48,6 +57,59 @@ pub fn is_csrf_method(method: &str, csrf_methods: &[String]) -> bool {
     } else {
         csrf_methods.iter().any(|m| m == method)
     }
+}
+
+/// The CSRF value that must come with a cookie token on a CSRF-protected
+/// method: from the CSRF header, or (with `JWT_CSRF_CHECK_FORM`) a form
+/// field. `None` when the method or configuration does not ask for one.
+pub(super) fn csrf_value<'a>(
+    settings: &Settings,
+    request: &RequestParts<'a>,
+    refresh: bool,
+) -> Result<Option<Cow<'a, [u8]>>, Error> {
+    let config = &settings.config;
+    if !(config.cookie_csrf_protect()
+        && is_csrf_method(request.method.as_str(), config.csrf_methods()))
+    {
+        return Ok(None);
+    }
+    let (csrf_header, csrf_field) = if refresh {
+        (
+            &settings.refresh_csrf_header,
+            config.refresh_csrf_field_name(),
+        )
+    } else {
+        (
+            &settings.access_csrf_header,
+            config.access_csrf_field_name(),
+        )
+    };
+    let mut value = joined_header(request.headers, csrf_header).filter(|v| !v.is_empty());
+    if value.is_none() && config.csrf_check_form() {
+        value = form_field(request, csrf_field)?.map(|v| Cow::Owned(v.into_bytes()));
+    }
+    match value {
+        Some(v) if !v.is_empty() => Ok(Some(v)),
+        _ => {
+            tracing::debug!(
+                header = %csrf_header,
+                "cookie token without its CSRF value: the client must copy the CSRF cookie into the header"
+            );
+            Err(Error::new(
+                ErrorKind::MissingCsrfToken,
+                messages::MISSING_CSRF_TOKEN,
+            ))
+        }
+    }
+}
+
+/// The first value of a form field, from an urlencoded or multipart body.
+fn form_field(request: &RequestParts<'_>, field: &str) -> Result<Option<String>, Error> {
+    if !is_form(request.headers) {
+        return Ok(None);
+    }
+    let bytes = body_bytes(request, "CSRF form fields (JWT_CSRF_CHECK_FORM)")?;
+    Ok(form_field_in(request.headers, bytes, field))
 }
 
 #[cfg(test)]

@@ -1,0 +1,28 @@
+//! The `cookies` location: the token in the access (or refresh) cookie, and
+//! on CSRF-protected methods the CSRF value that must come with it (see
+//! [`csrf`](super::csrf)).
+
+use super::{Found, RequestParts, csrf};
+use crate::compat::werkzeug::cookie;
+use crate::error::Error;
+use crate::messages;
+use crate::settings::Settings;
+
+pub(super) fn from_cookies<'a>(
+    settings: &Settings,
+    request: &RequestParts<'a>,
+    refresh: bool,
+) -> Result<Found<'a>, Error> {
+    let config = &settings.config;
+    let cookie_name = if refresh {
+        config.refresh_cookie_name()
+    } else {
+        config.access_cookie_name()
+    };
+    let token = cookie(request.headers, cookie_name.as_bytes())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::missing_token(messages::missing_cookie(cookie_name)))?;
+
+    let csrf = csrf::csrf_value(settings, request, refresh)?;
+    Ok(Found { token, csrf })
+}
