@@ -4,7 +4,9 @@
 use http::HeaderName;
 use serde_json::Value;
 
-use crate::config::{Algorithm, Audience, ConfigError, Expiry, JwtConfig, TokenLocation};
+use crate::config::{
+    Algorithm, Audience, ConfigError, ConfigWarning, Expiry, JwtConfig, TokenLocation,
+};
 
 /// A validated [`JwtConfig`] plus derived values.
 #[derive(Debug, Clone)]
@@ -42,7 +44,7 @@ fn check_expiry(option: &'static str, expiry: Expiry) -> Result<(), ConfigError>
         return Err(ConfigError::InvalidValue {
             option,
             reason:
-                "a zero lifetime is not allowed (use Expiry::Never for tokens that never expire)"
+                "a zero lifetime is not allowed (for tokens that never expire use Expiry::Never, or \"false\" in the environment)"
                     .into(),
         });
     }
@@ -87,7 +89,6 @@ impl Settings {
         check_cookie_names(&config)?;
         check_decode_lists(&config)?;
         check_leeway(&config)?;
-        warn_about_insecure_cookies(&config, &locations);
         Ok(Self {
             decode_algorithms: config.decode_algorithms(),
             locations,
@@ -98,6 +99,14 @@ impl Settings {
             encode_audience: encode_audience(&config),
             config,
         })
+    }
+
+    /// What the configuration allows but probably did not mean: the
+    /// unknown names met in the environment, then the cookie settings.
+    pub(crate) fn warnings(&self) -> Vec<ConfigWarning> {
+        let mut warnings = self.config.env_warnings().to_vec();
+        warnings.extend(cookie_warnings(&self.config, &self.locations));
+        warnings
     }
 }
 
@@ -198,24 +207,20 @@ fn check_leeway(config: &JwtConfig) -> Result<(), ConfigError> {
     })
 }
 
-/// Logs the cookie settings browsers would reject or that leak cookies over
+/// The cookie settings browsers would reject, or that leak cookies over
 /// plain HTTP.
-fn warn_about_insecure_cookies(config: &JwtConfig, locations: &[TokenLocation]) {
+fn cookie_warnings(config: &JwtConfig, locations: &[TokenLocation]) -> Vec<ConfigWarning> {
+    let mut warnings = Vec::new();
     if config.cookie_samesite() == Some(crate::config::SameSite::None) && !config.cookie_secure() {
-        tracing::warn!(
-            "JWT_COOKIE_SAMESITE is None but JWT_COOKIE_SECURE is off: browsers reject such cookies"
-        );
+        warnings.push(ConfigWarning::SameSiteNoneWithoutSecure);
     }
     if locations.contains(&TokenLocation::Cookies)
         && !config.cookie_secure()
         && !config.cookie_secure_is_explicit()
     {
-        tracing::warn!(
-            "tokens are read from cookies but JWT_COOKIE_SECURE is off, so browsers also send them over plain HTTP: \
-             use .with_cookie_secure(true) in production, or set it to false explicitly \
-             (.with_cookie_secure(false) or JWT_COOKIE_SECURE=false) to acknowledge local development over http://"
-        );
+        warnings.push(ConfigWarning::CookiesWithoutSecure);
     }
+    warnings
 }
 
 /// The claim checks' parameters.

@@ -1,5 +1,7 @@
 //! [`ConfigError`]: what can be wrong with a configuration.
 
+use super::warning::suggestion_text;
+
 /// A configuration problem, found when the manager is built.
 ///
 /// Every variant names the option at fault ([`ConfigError::option`]).
@@ -60,6 +62,16 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A `JWT_*` name in the environment is not an option (strict mode:
+    /// [`EnvOptions::deny_unknown`](super::EnvOptions::deny_unknown)).
+    #[error("{name}: not a known option{}", suggestion_text(suggestion.as_deref()))]
+    UnknownOption {
+        /// The name as it was found (with its prefix, if any).
+        name: String,
+        /// The closest option name, spelled as the environment would need
+        /// it, when one is close enough to be a likely typo.
+        suggestion: Option<String>,
+    },
     /// No `jsonwebtoken` crypto backend is available: enable the `aws-lc-rs`
     /// or `rust-crypto` feature, or install a `jsonwebtoken` `CryptoProvider`.
     #[error(
@@ -69,9 +81,11 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    /// The name of the Flask option this error is about (e.g. `JWT_SECRET_KEY`).
+    /// The name of the Flask option this error is about (e.g.
+    /// `JWT_SECRET_KEY`), or the unknown name for
+    /// [`UnknownOption`](Self::UnknownOption).
     #[must_use]
-    pub fn option(&self) -> &'static str {
+    pub fn option(&self) -> &str {
         match self {
             Self::MissingSecret(_) => "JWT_SECRET_KEY",
             Self::MissingPrivateKey(_) => "JWT_PRIVATE_KEY",
@@ -81,6 +95,7 @@ impl ConfigError {
             | Self::InvalidHeaderName { option, .. }
             | Self::UnsupportedAlgorithm { option, .. }
             | Self::InvalidValue { option, .. } => option,
+            Self::UnknownOption { name, .. } => name,
             Self::NoCryptoProvider => "JWT_ALGORITHM",
         }
     }
@@ -93,3 +108,4 @@ impl ConfigError {
         }
     }
 }
+

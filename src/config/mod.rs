@@ -16,10 +16,47 @@
 //! assert_eq!(config.header_name(), "Authorization");
 //! ```
 //!
+//! ## From the environment
+//!
 //! A Flask team can carry its settings over unchanged with
 //! [`JwtConfig::from_env`] (reads `JWT_SECRET_KEY`, `JWT_TOKEN_LOCATION`, …) or
 //! [`JwtConfig::from_prefixed_env`] (reads `FLASK_JWT_SECRET_KEY`, …, like
-//! Flask's `app.config.from_prefixed_env()`).
+//! Flask's `app.config.from_prefixed_env()`). To layer the environment over
+//! defaults chosen in code, start from them and call
+//! [`merge_env`](JwtConfig::merge_env): what the environment sets wins.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use jwt_extended::JwtConfig;
+//!
+//! let config = JwtConfig::new()
+//!     .with_access_token_expires(Duration::from_secs(3600))
+//!     .merge_env()?;
+//! # Ok::<(), jwt_extended::config::ConfigError>(())
+//! ```
+//!
+//! Mistakes are caught, not ignored:
+//!
+//! - a value that does not parse is a [`ConfigError`] naming the variable
+//!   and the expected form, e.g. `JWT_ACCESS_TOKEN_EXPIRES: expected whole
+//!   seconds or "false", got "1h"`;
+//! - an unknown `JWT_*` name (`JWT_ACCES_TOKEN_EXPIRES`) is a
+//!   [`ConfigWarning::UnknownOption`] with the closest option as a "did you
+//!   mean" suggestion: logged when the manager is built and returned by
+//!   [`build_with_warnings`](crate::JwtManagerBuilder::build_with_warnings);
+//!   in strict mode ([`JwtConfig::from_env_strict`],
+//!   [`EnvOptions::deny_unknown`]) it is a [`ConfigError::UnknownOption`].
+//!
+//! ```
+//! use jwt_extended::config::{ConfigError, JwtConfig};
+//!
+//! let error = JwtConfig::from_vars([("JWT_ACCESS_TOKEN_EXPIRES", "1h")]).unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     r#"JWT_ACCESS_TOKEN_EXPIRES: expected whole seconds or "false", got "1h""#
+//! );
+//! # let _: ConfigError = error;
+//! ```
 //!
 //! [`OPTION_NAMES`] lists the 43 option names the environment readers know.
 //! Algorithms are the crate's own [`Algorithm`] enum (also at the crate
@@ -27,18 +64,22 @@
 
 // Split by role: `algorithm` is the Algorithm type, `options` declares every option once (the struct, its
 // defaults, setters, getters, environment names and parsers, OPTION_NAMES),
-// `types` holds the value types, `error` the ConfigError, and `env` the
-// environment readers and value parsers.
+// `types` holds the value types, `error` the ConfigError, `warning` the
+// ConfigWarning (and the "did you mean" suggestion), and `env` the
+// environment readers (EnvOptions) and value parsers.
 mod algorithm;
 mod env;
 mod error;
 mod options;
 mod types;
+mod warning;
 
 pub use algorithm::Algorithm;
 pub use error::ConfigError;
 pub use options::{JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES};
+pub use env::EnvOptions;
 pub use types::{Audience, Expiry, SameSite, Secret, TokenLocation};
+pub use warning::ConfigWarning;
 
 #[cfg(test)]
 mod tests {

@@ -36,7 +36,9 @@
 use std::time::Duration;
 
 use super::env;
-use super::{Algorithm, Audience, ConfigError, Expiry, SameSite, Secret, TokenLocation};
+use super::{
+    Algorithm, Audience, ConfigError, ConfigWarning, Expiry, SameSite, Secret, TokenLocation,
+};
 
 /// The non-session cookie lifetime of the reference (about one year).
 pub const NON_SESSION_COOKIE_MAX_AGE: u64 = 31_540_000;
@@ -466,6 +468,9 @@ options! {
         /// Flask's `SECRET_KEY` (the fallback for `JWT_SECRET_KEY`; read from
         /// the environment as `SECRET_KEY`, see [`JwtConfig::set`]).
         flask_secret_key: Option<Secret> = None,
+        /// Unknown `JWT_*` names met while reading the environment, reported
+        /// when the manager is built (names only, never their values).
+        env_warnings: Vec<ConfigWarning> = Vec::new(),
     }
 }
 
@@ -506,6 +511,12 @@ impl JwtConfig {
             algorithms.push(self.algorithm);
         }
         algorithms
+    }
+
+    /// The unknown `JWT_*` names met while reading the environment, as
+    /// warnings for the manager's builder.
+    pub(crate) fn env_warnings(&self) -> &[ConfigWarning] {
+        &self.env_warnings
     }
 
     /// Whether `JWT_COOKIE_SECURE` was set explicitly (even to `false`): the

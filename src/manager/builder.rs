@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{Hooks, Inner, JwtManager};
 use crate::blocklist::{Blocklist, FailureMode};
-use crate::config::{ConfigError, JwtConfig};
+use crate::config::{ConfigError, ConfigWarning, JwtConfig};
 use crate::error::Error;
 use crate::hooks::{BlocklistLoaderFn, DecodeKeyLoader, TokenVerifier, UserLoader};
 use crate::settings::Settings;
@@ -180,7 +180,9 @@ impl JwtManagerBuilder {
     /// `enforce_minimum_key_length` option, checked once at start-up.
     ///
     /// Without it a short secret still works, as in the reference, and
-    /// building logs one `tracing` warning (PyJWT warns on every use).
+    /// building logs one `tracing` warning (PyJWT warns on every use), a
+    /// [`ConfigWarning::ShortSecret`] that
+    /// [`build_with_warnings`](Self::build_with_warnings) returns.
     ///
     /// ```
     /// use jwt_extended::{JwtConfig, JwtManager};
@@ -244,9 +246,45 @@ impl JwtManagerBuilder {
 
     /// Validates the configuration, parses the keys and builds the manager.
     ///
+    /// Settings that work but are probably mistakes (a short HMAC secret,
+    /// cookies without `Secure`, unknown `JWT_*` names in the environment:
+    /// the [`ConfigWarning`]s) are logged as `tracing` warnings. Without a
+    /// `tracing` subscriber they are lost: use
+    /// [`build_with_warnings`](Self::build_with_warnings) to get them.
+    ///
     /// # Errors
     /// A [`ConfigError`] naming the first invalid option.
     pub fn build(self) -> Result<JwtManager, ConfigError> {
+        let (manager, warnings) = self.build_with_warnings()?;
+        for warning in &warnings {
+            tracing::warn!(option = warning.option(), "{warning}");
+        }
+        Ok(manager)
+    }
+
+    /// [`build`](Self::build), returning the start-up warnings instead of
+    /// logging them: print them, count them in a health check, or refuse to
+    /// start in CI.
+    ///
+    /// ```
+    /// use jwt_extended::config::{ConfigWarning, JwtConfig, TokenLocation};
+    /// use jwt_extended::JwtManager;
+    ///
+    /// let config = JwtConfig::new()
+    ///     .with_secret_key("0123456789abcdef0123456789abcdef")
+    ///     .with_token_location([TokenLocation::Cookies]);
+    /// let (jwt, warnings) = JwtManager::builder(config).build_with_warnings()?;
+    /// assert_eq!(warnings, [ConfigWarning::CookiesWithoutSecure]);
+    /// for warning in &warnings {
+    ///     eprintln!("jwt-extended: {warning}");
+    /// }
+    /// # let _ = jwt;
+    /// # Ok::<(), jwt_extended::config::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first invalid option.
+    pub fn build_with_warnings(self) -> Result<(JwtManager, Vec<ConfigWarning>), ConfigError> {
         keys::ensure_crypto_provider()?;
         let settings = Settings::new(self.config.clone())?;
         let need_encoding = self.creation.encode_key.is_none() && !self.verify_only;
@@ -257,12 +295,14 @@ impl JwtManagerBuilder {
             need_decoding,
             self.enforce_minimum_key_length,
         )?;
+        let mut warnings = settings.warnings();
+        warnings.extend(keys::short_secret_warning(&self.config));
         let issuer = Issuer {
             rules: IssueRules::new(&self.config, settings.encode_audience.clone()),
             hooks: self.creation,
             key: keys.encoding,
         };
-        Ok(JwtManager {
+        let manager = JwtManager {
             inner: Arc::new(Inner {
                 identity_claim: Arc::from(self.config.identity_claim()),
                 settings,
@@ -272,6 +312,7 @@ impl JwtManagerBuilder {
                 hooks: self.hooks,
                 extensions: self.extensions,
             }),
-        })
+        };
+        Ok((manager, warnings))
     }
 }

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
 use jsonwebtoken::{AlgorithmFamily, DecodingKey, EncodingKey};
 
-use crate::config::{Algorithm, ConfigError, JwtConfig, Secret};
+use crate::config::{Algorithm, ConfigError, ConfigWarning, JwtConfig, Secret};
 
 /// Makes sure `jsonwebtoken` has a process-wide crypto provider.
 ///
@@ -51,37 +51,46 @@ pub(crate) fn hmac_minimum_key_length(algorithm: Algorithm) -> Option<usize> {
     }
 }
 
-/// Checks the HMAC secret's length against RFC 7518 §3.2 (as PyJWT does
-/// since 2.10, which warns with `InsecureKeyLengthWarning`): a short secret
-/// is a `tracing` warning, or a [`ConfigError`] when `enforce` is set.
+/// The HMAC secret's length and the minimum RFC 7518 §3.2 asks for, when
+/// it is shorter (as PyJWT checks since 2.10, warning with
+/// `InsecureKeyLengthWarning`).
+fn short_hmac_secret(algorithm: Algorithm, secret: &[u8]) -> Option<(usize, usize)> {
+    let minimum = hmac_minimum_key_length(algorithm)?;
+    (secret.len() < minimum).then_some((secret.len(), minimum))
+}
+
+/// With `enforce`, refuses a short HMAC secret with a [`ConfigError`];
+/// without, a short secret is only a [`short_secret_warning`].
 fn check_hmac_key_length(
     algorithm: Algorithm,
     secret: &[u8],
     enforce: bool,
 ) -> Result<(), ConfigError> {
-    let Some(minimum) = hmac_minimum_key_length(algorithm) else {
-        return Ok(());
-    };
-    let length = secret.len();
-    if length >= minimum {
-        return Ok(());
-    }
-    let name = algorithm_name(algorithm);
-    if enforce {
-        return Err(ConfigError::InvalidValue {
+    match short_hmac_secret(algorithm, secret) {
+        Some((length, minimum)) if enforce => Err(ConfigError::InvalidValue {
             option: "JWT_SECRET_KEY",
             reason: format!(
                 "the HMAC key is {length} bytes long, below the minimum of {minimum} bytes \
-                 for {name} (RFC 7518 section 3.2)"
+                 for {} (RFC 7518 section 3.2)",
+                algorithm_name(algorithm)
             ),
-        });
+        }),
+        _ => Ok(()),
     }
-    tracing::warn!(
-        "JWT_SECRET_KEY is {length} bytes long, below the {minimum} bytes RFC 7518 section 3.2 \
-         asks for {name}: short secrets can be brute-forced from one token; use a random \
-         secret of at least {minimum} bytes"
-    );
-    Ok(())
+}
+
+/// The start-up warning for a configured HMAC secret shorter than RFC 7518
+/// §3.2 asks for (`None` for other algorithms or long enough secrets).
+pub(crate) fn short_secret_warning(config: &JwtConfig) -> Option<ConfigWarning> {
+    let algorithm = config.algorithm();
+    let secret = config.secret_key()?;
+    short_hmac_secret(algorithm, secret.expose()).map(|(length, minimum)| {
+        ConfigWarning::ShortSecret {
+            algorithm,
+            length,
+            minimum,
+        }
+    })
 }
 
 /// The reference's name of an algorithm (`HS256`, `EdDSA`, …).
