@@ -964,7 +964,8 @@ fn from_vars_parsing() {
     // Empty secrets and domains mean unset.
     let empty = vars(&[("JWT_SECRET_KEY", ""), ("JWT_COOKIE_DOMAIN", "")]);
     assert!(empty.secret_key().is_none() && empty.cookie_domain().is_none());
-    // Unknown names are ignored by from_vars and reported by set.
+    // Unknown names change nothing (from_vars keeps a warning for unknown
+    // JWT_* names, see tests/env_config.rs) and set reports them.
     let ignored = vars(&[("UNRELATED", "x"), ("JWT_NOT_AN_OPTION", "y")]);
     assert_eq!(snapshot(&ignored), reference_defaults());
     let mut config = JwtConfig::new();

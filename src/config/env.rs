@@ -243,7 +243,10 @@ impl JwtConfig {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first option whose value cannot be parsed.
-    pub fn merge_vars<K, V>(self, vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ConfigError>
+    pub fn merge_vars<K, V>(
+        self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigError>
     where
         K: AsRef<str>,
         V: AsRef<str>,
@@ -288,7 +291,12 @@ impl JwtConfig {
 
     /// Reads one variable: sets the option it names, reports an unknown
     /// `JWT_*` name, skips anything else.
-    fn merge_var(&mut self, name: &str, value: &str, options: &EnvOptions) -> Result<(), ConfigError> {
+    fn merge_var(
+        &mut self,
+        name: &str,
+        value: &str,
+        options: &EnvOptions,
+    ) -> Result<(), ConfigError> {
         let Some(option) = options.option_name(name) else {
             return Ok(());
         };
@@ -331,7 +339,8 @@ impl JwtConfig {
 
 /// Whether a name is meant for this crate: `JWT_…` in any case.
 fn looks_like_option(name: &str) -> bool {
-    name.get(..4).is_some_and(|start| start.eq_ignore_ascii_case("JWT_"))
+    name.get(..4)
+        .is_some_and(|start| start.eq_ignore_ascii_case("JWT_"))
 }
 
 /// The static spelling of a known option name (or `SECRET_KEY`).

@@ -75,9 +75,9 @@ mod types;
 mod warning;
 
 pub use algorithm::Algorithm;
+pub use env::EnvOptions;
 pub use error::ConfigError;
 pub use options::{JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES};
-pub use env::EnvOptions;
 pub use types::{Audience, Expiry, SameSite, Secret, TokenLocation};
 pub use warning::ConfigWarning;
 

@@ -202,7 +202,12 @@ mod tests {
 
     #[test]
     fn unrelated_names_get_no_suggestion() {
-        for name in ["JWT_EXT_SERVICES_DIR", "JWT_FOO", "JWT_BLACKLIST_ENABLED", "JWT_"] {
+        for name in [
+            "JWT_EXT_SERVICES_DIR",
+            "JWT_FOO",
+            "JWT_BLACKLIST_ENABLED",
+            "JWT_",
+        ] {
             assert_eq!(closest_option(name), None, "{name}");
         }
     }
