@@ -193,3 +193,35 @@ bar = ["dep:bar"]
         BTreeMap::from([("a", true), ("b", false)])
     );
 }
+
+/// The lines of the README's `## Usage` section.
+fn usage_section() -> Vec<&'static str> {
+    README
+        .lines()
+        .skip_while(|line| *line != "## Usage")
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .collect()
+}
+
+/// The usage snippet lets the environment win: the secret set in code is a
+/// development fallback set before `merge_env()` (never a call after
+/// `from_env()` that would replace `JWT_SECRET_KEY`), and only in debug
+/// builds.
+#[test]
+fn the_usage_snippet_does_not_override_the_environment_s_secret() {
+    let usage = usage_section();
+    let position = |needle: &str| usage.iter().position(|line| line.contains(needle));
+    let merge = position(".merge_env()?").unwrap_or_else(|| panic!("Usage: no merge_env()"));
+    let debug_only =
+        position("cfg!(debug_assertions)").unwrap_or_else(|| panic!("Usage: no debug-only secret"));
+    assert!(!usage.iter().any(|line| line.contains("from_env()?.with_")));
+    for (index, line) in usage.iter().enumerate() {
+        if line.contains("with_secret_key(") {
+            assert!(debug_only < index && index < merge, "README Usage: {line}");
+        }
+    }
+    // The state holding the manager derives FromRef, and the warnings are shown.
+    assert!(position("#[derive(Clone, FromRef)]").is_some());
+    assert!(position("build_with_warnings()").is_some());
+}
