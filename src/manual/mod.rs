@@ -8,3 +8,9 @@ pub mod cookies_and_csrf {}
 
 #[doc = include_str!("defaults.md")]
 pub mod defaults {}
+
+#[doc = include_str!("testing.md")]
+pub mod testing {}
+
+#[doc = include_str!("troubleshooting.md")]
+pub mod troubleshooting {}
