@@ -207,6 +207,85 @@ impl IntoIterator for CookieSet {
     }
 }
 
+/// A token the cookie helpers accept
+/// ([`JwtManager::set_access_cookies`](crate::JwtManager::set_access_cookies),
+/// [`set_refresh_cookies`](crate::JwtManager::set_refresh_cookies),
+/// [`set_jwt_cookies`](crate::JwtManager::set_jwt_cookies) and their `_with`
+/// forms). Two kinds, which differ in how the CSRF value is found:
+///
+/// - an **encoded token** (`&str`, `&String`, `&Box<str>`, `&Cow<str>`,
+///   `&Arc<str>`): the helper verifies it to read its `csrf` claim, as the
+///   reference does, so an expired or foreign token is an error;
+/// - a token the manager **just issued**
+///   ([`&IssuedToken`](crate::token::IssuedToken), from
+///   [`TokenBuilder::issue`](crate::token::TokenBuilder::issue)): its CSRF
+///   value is already known, so nothing is decoded and a decoding error
+///   cannot happen.
+///
+/// The cookies are the same either way. The trait is sealed: the crate
+/// implements it for these types only.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use jwt_extended::{JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let issued = jwt.access_token("alice").issue()?;
+/// let encoded: String = issued.to_string();
+/// // No decode for the issued token; a full verification for the string.
+/// assert_eq!(
+///     jwt.set_access_cookies(&issued).await?.cookies()[1].value(),
+///     jwt.set_access_cookies(&encoded).await?.cookies()[1].value(),
+/// );
+/// # Ok(()) }
+/// ```
+pub trait CookieToken: sealed::Sealed {}
+
+pub(crate) mod sealed {
+    /// What the cookie helpers need from a [`CookieToken`](super::CookieToken).
+    pub trait Sealed {
+        /// The token, and its CSRF value when it is known without decoding.
+        fn cookie_token(&self) -> TokenForCookies<'_>;
+    }
+
+    /// The two kinds of cookie token.
+    #[derive(Debug, Clone, Copy)]
+    pub enum TokenForCookies<'a> {
+        /// An encoded token: verify it to learn its CSRF value.
+        Encoded(&'a str),
+        /// A token just issued, with its `csrf` claim (if it has a string one).
+        Issued {
+            /// The encoded token.
+            encoded: &'a str,
+            /// Its `csrf` claim.
+            csrf: Option<&'a str>,
+        },
+    }
+}
+
+/// Encoded-token types: `&T` is a [`CookieToken`] that is verified.
+macro_rules! encoded_cookie_tokens {
+    ($($ty:ty),*) => {$(
+        impl sealed::Sealed for &$ty {
+            fn cookie_token(&self) -> sealed::TokenForCookies<'_> {
+                sealed::TokenForCookies::Encoded(AsRef::<str>::as_ref(*self))
+            }
+        }
+        impl CookieToken for &$ty {}
+    )*};
+}
+
+encoded_cookie_tokens!(
+    str,
+    String,
+    &str,
+    &String,
+    Box<str>,
+    std::borrow::Cow<'_, str>,
+    std::sync::Arc<str>
+);
+
 #[derive(Clone, Copy)]
 pub(crate) struct Names<'a> {
     pub(crate) cookie: &'a str,
