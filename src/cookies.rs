@@ -7,6 +7,13 @@
 //! `SameSite`. The [cookie manual](crate::manual::cookies_and_csrf) explains
 //! the browser flow and the production settings.
 //!
+//! The helpers take a [`CookieToken`]: a token the manager has just issued
+//! ([`TokenBuilder::issue`](crate::token::TokenBuilder::issue)) is used as
+//! is, an encoded token is verified first to read its CSRF value (as the
+//! reference does). [`set_jwt_cookies`](crate::JwtManager::set_jwt_cookies)
+//! sets both tokens' cookies at once, the counterpart of
+//! [`unset_jwt_cookies`](crate::JwtManager::unset_jwt_cookies).
+//!
 //! ```
 //! use jwt_extended::{JwtConfig, JwtManager};
 //!
@@ -168,7 +175,8 @@ impl fmt::Display for SetCookie {
 ///
 /// ```
 /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
-/// // `unset_jwt_cookies` is the access set followed by the refresh set.
+/// // `unset_jwt_cookies` (like `set_jwt_cookies`) is the access set followed
+/// // by the refresh set.
 /// let all = jwt.unset_access_cookies().merge(jwt.unset_refresh_cookies());
 /// assert_eq!(all, jwt.unset_jwt_cookies());
 /// assert_eq!(all.header_values().count(), 4);

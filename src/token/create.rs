@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::issue::{CreationContext, Issuer, SigningKey};
+use super::issue::{Issuer, SigningKey};
 use super::{IdentityClaim, TokenType, keys, now_parts};
 use crate::compat::json::{OrderedObject, to_python_json};
 use crate::config::{Algorithm, Expiry};
@@ -193,10 +193,9 @@ impl<'m> TokenBuilder<'m> {
     fn sign<M>(mut self, read: impl FnOnce(&OrderedObject) -> M) -> Result<(String, M), Error> {
         let issuer = self.issuer;
         let identity = std::mem::replace(&mut self.identity, IdentityClaim::raw(Value::Null));
-        let context = CreationContext::new(identity.as_value(), self.token_type);
-        let mut header_overrides = issuer.loader_headers(&context)?;
+        let mut header_overrides = issuer.loader_headers(identity.as_value(), self.token_type)?;
         header_overrides.extend(std::mem::replace(&mut self.headers, Ok(Map::new()))?);
-        let mut claim_overrides = issuer.loader_claims(&context)?;
+        let mut claim_overrides = issuer.loader_claims(identity.as_value(), self.token_type)?;
         claim_overrides.extend(std::mem::replace(&mut self.claims, Ok(Map::new()))?);
         let signing = issuer.signing_key(identity.as_value())?;
 

@@ -336,10 +336,11 @@ impl Issuer {
     /// The additional headers of the loader for this token, if one is set.
     pub(crate) fn loader_headers(
         &self,
-        context: &CreationContext<'_>,
+        identity: &Value,
+        token_type: TokenType,
     ) -> Result<Map<String, Value>, Error> {
         match &self.hooks.additional_headers {
-            Some(loader) => loader(context),
+            Some(loader) => loader(&CreationContext::new(identity, token_type)),
             None => Ok(Map::new()),
         }
     }
@@ -347,10 +348,11 @@ impl Issuer {
     /// The additional claims of the loader for this token, if one is set.
     pub(crate) fn loader_claims(
         &self,
-        context: &CreationContext<'_>,
+        identity: &Value,
+        token_type: TokenType,
     ) -> Result<Map<String, Value>, Error> {
         match &self.hooks.additional_claims {
-            Some(loader) => loader(context),
+            Some(loader) => loader(&CreationContext::new(identity, token_type)),
             None => Ok(Map::new()),
         }
     }
