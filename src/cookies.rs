@@ -270,6 +270,15 @@ pub(crate) mod sealed {
             csrf: Option<&'a str>,
         },
     }
+
+    impl<'a> TokenForCookies<'a> {
+        /// The encoded token, the JWT cookie's value.
+        pub fn encoded(self) -> &'a str {
+            match self {
+                Self::Encoded(encoded) | Self::Issued { encoded, .. } => encoded,
+            }
+        }
+    }
 }
 
 /// Encoded-token types: `&T` is a [`CookieToken`] that is verified.

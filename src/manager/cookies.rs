@@ -34,9 +34,7 @@ impl JwtManager {
     ) -> Result<CookieSet, Error> {
         let config = self.config();
         let token = token.cookie_token();
-        let encoded = match token {
-            TokenForCookies::Encoded(encoded) | TokenForCookies::Issued { encoded, .. } => encoded,
-        };
+        let encoded = token.encoded();
         let csrf = if config.cookie_csrf_protect() && config.csrf_in_cookies() {
             Some(self.csrf_for_cookie(token).await?)
         } else {
