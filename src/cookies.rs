@@ -7,6 +7,13 @@
 //! `SameSite`. The [cookie manual](crate::manual::cookies_and_csrf) explains
 //! the browser flow and the production settings.
 //!
+//! The helpers take a [`CookieToken`]: a token the manager has just issued
+//! ([`TokenBuilder::issue`](crate::token::TokenBuilder::issue)) is used as
+//! is, an encoded token is verified first to read its CSRF value (as the
+//! reference does). [`set_jwt_cookies`](crate::JwtManager::set_jwt_cookies)
+//! sets both tokens' cookies at once, the counterpart of
+//! [`unset_jwt_cookies`](crate::JwtManager::unset_jwt_cookies).
+//!
 //! ```
 //! use jwt_extended::{JwtConfig, JwtManager};
 //!
@@ -168,7 +175,8 @@ impl fmt::Display for SetCookie {
 ///
 /// ```
 /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
-/// // `unset_jwt_cookies` is the access set followed by the refresh set.
+/// // `unset_jwt_cookies` (like `set_jwt_cookies`) is the access set followed
+/// // by the refresh set.
 /// let all = jwt.unset_access_cookies().merge(jwt.unset_refresh_cookies());
 /// assert_eq!(all, jwt.unset_jwt_cookies());
 /// assert_eq!(all.header_values().count(), 4);
@@ -206,6 +214,94 @@ impl IntoIterator for CookieSet {
         self.0.into_iter()
     }
 }
+
+/// A token the cookie helpers accept
+/// ([`JwtManager::set_access_cookies`](crate::JwtManager::set_access_cookies),
+/// [`set_refresh_cookies`](crate::JwtManager::set_refresh_cookies),
+/// [`set_jwt_cookies`](crate::JwtManager::set_jwt_cookies) and their `_with`
+/// forms). Two kinds, which differ in how the CSRF value is found:
+///
+/// - an **encoded token** (`&str`, `&String`, `&Box<str>`, `&Cow<str>`,
+///   `&Arc<str>`): the helper verifies it to read its `csrf` claim, as the
+///   reference does, so an expired or foreign token is an error;
+/// - a token the manager **just issued**
+///   ([`&IssuedToken`](crate::token::IssuedToken), from
+///   [`TokenBuilder::issue`](crate::token::TokenBuilder::issue)): its CSRF
+///   value is already known, so nothing is decoded and a decoding error
+///   cannot happen.
+///
+/// The cookies are the same either way. The trait is sealed: the crate
+/// implements it for these types only.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use jwt_extended::{JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let issued = jwt.access_token("alice").issue()?;
+/// let encoded: String = issued.to_string();
+/// // No decode for the issued token; a full verification for the string.
+/// assert_eq!(
+///     jwt.set_access_cookies(&issued).await?.cookies()[1].value(),
+///     jwt.set_access_cookies(&encoded).await?.cookies()[1].value(),
+/// );
+/// # Ok(()) }
+/// ```
+pub trait CookieToken: sealed::Sealed {}
+
+pub(crate) mod sealed {
+    /// What the cookie helpers need from a [`CookieToken`](super::CookieToken).
+    pub trait Sealed {
+        /// The token, and its CSRF value when it is known without decoding.
+        fn cookie_token(&self) -> TokenForCookies<'_>;
+    }
+
+    /// The two kinds of cookie token.
+    #[derive(Debug, Clone, Copy)]
+    pub enum TokenForCookies<'a> {
+        /// An encoded token: verify it to learn its CSRF value.
+        Encoded(&'a str),
+        /// A token just issued, with its `csrf` claim (if it has a string one).
+        Issued {
+            /// The encoded token.
+            encoded: &'a str,
+            /// Its `csrf` claim.
+            csrf: Option<&'a str>,
+        },
+    }
+
+    impl<'a> TokenForCookies<'a> {
+        /// The encoded token, the JWT cookie's value.
+        pub fn encoded(self) -> &'a str {
+            match self {
+                Self::Encoded(encoded) | Self::Issued { encoded, .. } => encoded,
+            }
+        }
+    }
+}
+
+/// Encoded-token types: `&T` is a [`CookieToken`] that is verified.
+macro_rules! encoded_cookie_tokens {
+    ($($ty:ty),*) => {$(
+        impl sealed::Sealed for &$ty {
+            fn cookie_token(&self) -> sealed::TokenForCookies<'_> {
+                sealed::TokenForCookies::Encoded(AsRef::<str>::as_ref(*self))
+            }
+        }
+        impl CookieToken for &$ty {}
+    )*};
+}
+
+encoded_cookie_tokens!(
+    str,
+    String,
+    &str,
+    &String,
+    Box<str>,
+    std::borrow::Cow<'_, str>,
+    std::sync::Arc<str>
+);
 
 #[derive(Clone, Copy)]
 pub(crate) struct Names<'a> {

@@ -254,8 +254,8 @@ impl ImplicitRefreshLayer {
                 .collect();
             builder = builder.additional_claims(custom);
         }
-        let cookies = match builder.create() {
-            Ok(new_token) => self.manager.cookies_for_new_access_token(&new_token),
+        let cookies = match builder.issue() {
+            Ok(new_token) => self.manager.set_access_cookies(&new_token).await,
             Err(e) => Err(e),
         };
         match cookies {

@@ -315,4 +315,43 @@ impl JwtManagerBuilder {
         };
         Ok((manager, warnings))
     }
+
+    /// Registers an additional-claims loader that also learns which token
+    /// it is building: it gets a
+    /// [`CreationContext`](crate::token::CreationContext) (identity claim
+    /// value, [`TokenType`](crate::TokenType)) instead of the identity alone.
+    /// There is one claims loader: this replaces an
+    /// [`additional_claims_loader`](Self::additional_claims_loader), and the
+    /// reverse. Per-call claims are merged over its output, as for the plain
+    /// loader.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use jwt_extended::{JwtConfig, JwtManager, TokenType};
+    /// use serde_json::json;
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .additional_claims_loader_with_context(|token| match token.token_type() {
+    ///         TokenType::Access => json!({"roles": ["admin"]}),
+    ///         TokenType::Refresh => json!({}),
+    ///     })
+    ///     .build()?;
+    /// let access = jwt.decode_token(&jwt.create_access_token("alice")?).await?;
+    /// let refresh = jwt.decode_token(&jwt.create_refresh_token("alice")?).await?;
+    /// assert_eq!(access.claim("roles"), Some(&json!(["admin"])));
+    /// assert_eq!(refresh.claim("roles"), None);
+    /// # Ok(()) }
+    /// ```
+    pub fn additional_claims_loader_with_context<F, T>(mut self, loader: F) -> Self
+    where
+        F: Fn(&crate::token::CreationContext<'_>) -> T + Send + Sync + 'static,
+        T: Serialize,
+    {
+        self.creation.additional_claims = Some(CreationHooks::context_loader(
+            loader,
+            "additional_claims_loader",
+        ));
+        self
+    }
 }

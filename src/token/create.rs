@@ -1,6 +1,7 @@
 //! Creating access and refresh tokens.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -49,7 +50,7 @@ enum Lifetime {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-#[must_use = "a TokenBuilder does nothing until `.create()` is called"]
+#[must_use = "a TokenBuilder does nothing until `.create()` or `.issue()` is called"]
 pub struct TokenBuilder<'m> {
     issuer: &'m Issuer,
     token_type: TokenType,
@@ -138,26 +139,71 @@ impl<'m> TokenBuilder<'m> {
         self
     }
 
-    /// Signs the token.
+    /// Signs the token and returns it encoded.
+    ///
+    /// Use [`issue`](Self::issue) instead when you also need the token's
+    /// `jti`, CSRF value or expiry (to set cookies, or to record the
+    /// session): the bytes are the same.
     ///
     /// # Errors
     /// An [`ErrorKind::Encode`](crate::ErrorKind::Encode) error when the
     /// additional claims or headers are not JSON objects, a header is
     /// invalid (non-string `kid`, unsupported `alg`), or the key loader or
     /// signature fails. Never caused by a client.
-    pub fn create(mut self) -> Result<String, Error> {
+    pub fn create(self) -> Result<String, Error> {
+        self.sign(|_| ()).map(|(token, ())| token)
+    }
+
+    /// Signs the token and returns it with what the manager knows about it
+    /// without decoding: its `jti`, CSRF value, expiry and type.
+    ///
+    /// The encoded token is exactly what [`create`](Self::create) would
+    /// have made. Pass the result to the cookie helpers
+    /// ([`JwtManager::set_access_cookies`](crate::JwtManager::set_access_cookies),
+    /// [`set_jwt_cookies`](crate::JwtManager::set_jwt_cookies), …), which
+    /// then take the CSRF value from it instead of verifying the token.
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager, TokenType};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+    /// let token = jwt.access_token("alice").fresh(true).issue()?;
+    /// assert_eq!(token.token_type(), TokenType::Access);
+    /// assert!(token.jti().is_some() && token.csrf().is_some());
+    /// assert!(token.expires_at().is_some());
+    /// let encoded: String = token.into_string();
+    /// assert_eq!(encoded.split('.').count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn issue(self) -> Result<IssuedToken, Error> {
+        let token_type = self.token_type;
+        let (encoded, facts) = self.sign(Facts::read)?;
+        Ok(IssuedToken {
+            encoded,
+            token_type,
+            facts,
+        })
+    }
+
+    /// The creation steps; `read` picks what the caller wants from the
+    /// final payload (nothing, for [`create`](Self::create)).
+    fn sign<M>(mut self, read: impl FnOnce(&OrderedObject) -> M) -> Result<(String, M), Error> {
         let issuer = self.issuer;
         let identity = std::mem::replace(&mut self.identity, IdentityClaim::raw(Value::Null));
-        let mut header_overrides = issuer.loader_headers(identity.as_value())?;
+        let mut header_overrides = issuer.loader_headers(identity.as_value(), self.token_type)?;
         header_overrides.extend(std::mem::replace(&mut self.headers, Ok(Map::new()))?);
-        let mut claim_overrides = issuer.loader_claims(identity.as_value())?;
+        let mut claim_overrides = issuer.loader_claims(identity.as_value(), self.token_type)?;
         claim_overrides.extend(std::mem::replace(&mut self.claims, Ok(Map::new()))?);
         let signing = issuer.signing_key(identity.as_value())?;
 
         let now = Now::read();
         let payload = self.payload(now, identity.into_value(), claim_overrides)?;
         let (header, algorithm) = header(issuer.rules.algorithm, &signing, header_overrides)?;
-        encode_and_sign(&header, &payload, algorithm, &signing)
+        let token = encode_and_sign(&header, &payload, algorithm, &signing)?;
+        Ok((token, read(&payload)))
     }
 
     /// The payload in the reference's order: `fresh`, `iat`, `jti`, `type`,
@@ -223,6 +269,173 @@ impl<'m> TokenBuilder<'m> {
             },
         };
         expiry_timestamp(expiry, now.total_micros)
+    }
+}
+
+/// A token the manager has just created, with what it knows about it
+/// without decoding: made by [`TokenBuilder::issue`].
+///
+/// It is a credential: `Debug` hides the encoded token and the CSRF value;
+/// `Display`, [`as_str`](Self::as_str), `AsRef<str>` and `Serialize` (a JSON
+/// string) give the encoded token, so it can go straight into a JSON body.
+///
+/// ```
+/// use jwt_extended::{JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let token = jwt.refresh_token("alice").issue()?;
+/// let body = serde_json::json!({ "refresh_token": token });
+/// assert_eq!(body["refresh_token"], token.as_str());
+/// assert!(!format!("{token:?}").contains(token.as_str()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    encoded: String,
+    token_type: TokenType,
+    facts: Facts,
+}
+
+/// The claims of a new token the cookie helpers and callers need, read
+/// from the final payload (after the additional claims).
+#[derive(Clone, PartialEq, Eq)]
+struct Facts {
+    jti: Option<String>,
+    csrf: Option<String>,
+    expires_at: Option<i64>,
+}
+
+impl Facts {
+    fn read(payload: &OrderedObject) -> Self {
+        let string = |name: &str| payload.get(name).and_then(Value::as_str).map(str::to_owned);
+        Self {
+            jti: string("jti"),
+            csrf: string("csrf"),
+            expires_at: payload
+                .get("exp")
+                .and_then(crate::compat::python::python_int)
+                .map(|exp| exp as i64),
+        }
+    }
+}
+
+impl IssuedToken {
+    /// The encoded token (`header.payload.signature`).
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// let token = jwt.access_token("alice").issue()?;
+    /// assert_eq!(token.as_str().split('.').count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.encoded
+    }
+
+    /// The encoded token, owned.
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// let token: String = jwt.access_token("alice").issue()?.into_string();
+    /// # assert!(!token.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn into_string(self) -> String {
+        self.encoded
+    }
+
+    /// The kind of token the builder made. (Additional claims may write
+    /// another `type` claim; this is still the kind that was asked for.)
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// use jwt_extended::TokenType;
+    ///
+    /// assert_eq!(jwt.refresh_token("alice").issue()?.token_type(), TokenType::Refresh);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn token_type(&self) -> TokenType {
+        self.token_type
+    }
+
+    /// The `jti` claim: a fresh UUID, unless the additional claims
+    /// replaced it (with a string; otherwise `None`).
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// let token = jwt.access_token("alice").issue()?;
+    /// assert_eq!(token.jti().map(str::len), Some(36));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn jti(&self) -> Option<&str> {
+        self.facts.jti.as_deref()
+    }
+
+    /// The `csrf` claim: present when `JWT_COOKIE_CSRF_PROTECT` is on (the
+    /// default) and a string. It is the value of the CSRF cookie.
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// let token = jwt.access_token("alice").issue()?;
+    /// assert!(token.csrf().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn csrf(&self) -> Option<&str> {
+        self.facts.csrf.as_deref()
+    }
+
+    /// The `exp` claim as Unix seconds; `None` for a token that never
+    /// expires.
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// assert_eq!(jwt.access_token("alice").never_expires().issue()?.expires_at(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn expires_at(&self) -> Option<i64> {
+        self.facts.expires_at
+    }
+}
+
+impl fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("encoded", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("jti", &self.facts.jti)
+            .field("csrf", &self.facts.csrf.as_ref().map(|_| "[redacted]"))
+            .field("expires_at", &self.facts.expires_at)
+            .finish()
+    }
+}
+
+impl fmt::Display for IssuedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encoded)
+    }
+}
+
+impl AsRef<str> for IssuedToken {
+    fn as_ref(&self) -> &str {
+        &self.encoded
+    }
+}
+
+impl From<IssuedToken> for String {
+    fn from(token: IssuedToken) -> Self {
+        token.encoded
+    }
+}
+
+impl Serialize for IssuedToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.encoded)
     }
 }
 

@@ -10,7 +10,7 @@ use jsonwebtoken::EncodingKey;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::keys;
+use super::{TokenType, keys};
 use crate::config::{Algorithm, ConfigError, Expiry, JwtConfig, Secret};
 use crate::error::Error;
 
@@ -131,8 +131,80 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// `Fn(identity) -> claims or headers`, already converted to a JSON object.
-pub(crate) type MapLoader = Arc<dyn Fn(&Value) -> Result<Map<String, Value>, Error> + Send + Sync>;
+/// What a creation hook knows about the token being built: the identity
+/// claim value and the token type. Handed to the loader registered with
+/// [`additional_claims_loader_with_context`](crate::JwtManagerBuilder::additional_claims_loader_with_context).
+///
+/// Its fields are private, so more can be added without breaking loaders.
+///
+/// ```
+/// use jwt_extended::{JwtConfig, JwtManager, TokenType};
+/// use serde_json::json;
+///
+/// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+///     .additional_claims_loader_with_context(|token| match token.token_type() {
+///         // Only access tokens carry the roles; refresh tokens stay small.
+///         TokenType::Access => json!({"roles": ["reader"], "user": token.identity()}),
+///         TokenType::Refresh => json!({}),
+///     })
+///     .build()?;
+/// let access = jwt.access_token("alice").issue()?;
+/// assert_eq!(access.token_type(), TokenType::Access);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CreationContext<'a> {
+    identity: &'a Value,
+    token_type: TokenType,
+}
+
+impl<'a> CreationContext<'a> {
+    pub(crate) fn new(identity: &'a Value, token_type: TokenType) -> Self {
+        Self {
+            identity,
+            token_type,
+        }
+    }
+
+    /// The identity claim value (what the plain loaders receive).
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::builder(jwt_extended::JwtConfig::new().with_secret_key("k"))
+    /// .additional_claims_loader_with_context(|token| {
+    ///     assert_eq!(token.identity(), "alice");
+    ///     serde_json::json!({})
+    /// })
+    /// # .build()?;
+    /// # jwt.create_access_token("alice")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn identity(&self) -> &'a Value {
+        self.identity
+    }
+
+    /// Whether an access or a refresh token is being built.
+    ///
+    /// ```
+    /// use jwt_extended::TokenType;
+    ///
+    /// # let jwt = jwt_extended::JwtManager::builder(jwt_extended::JwtConfig::new().with_secret_key("k"))
+    /// .additional_claims_loader_with_context(|token| {
+    ///     serde_json::json!({"refresh": token.token_type() == TokenType::Refresh})
+    /// })
+    /// # .build()?;
+    /// # jwt.create_refresh_token("alice")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn token_type(&self) -> TokenType {
+        self.token_type
+    }
+}
+
+/// `Fn(context) -> claims or headers`, already converted to a JSON object.
+pub(crate) type MapLoader =
+    Arc<dyn Fn(&CreationContext<'_>) -> Result<Map<String, Value>, Error> + Send + Sync>;
 
 /// `Fn(identity) -> signing key`.
 pub(crate) type EncodeKeyFn = Arc<dyn Fn(&Value) -> Result<SigningKey, Error> + Send + Sync>;
@@ -149,12 +221,23 @@ pub(crate) struct CreationHooks {
 
 impl CreationHooks {
     /// Wraps a claims or headers loader whose output must be a JSON object.
+    /// The loader sees the identity value only.
     pub(crate) fn map_loader<F, T>(loader: F, what: &'static str) -> MapLoader
     where
         F: Fn(&Value) -> T + Send + Sync + 'static,
         T: Serialize,
     {
-        Arc::new(move |identity| to_object(&loader(identity), what))
+        Arc::new(move |context| to_object(&loader(context.identity()), what))
+    }
+
+    /// Wraps a claims or headers loader that sees the whole
+    /// [`CreationContext`].
+    pub(crate) fn context_loader<F, T>(loader: F, what: &'static str) -> MapLoader
+    where
+        F: Fn(&CreationContext<'_>) -> T + Send + Sync + 'static,
+        T: Serialize,
+    {
+        Arc::new(move |context| to_object(&loader(context), what))
     }
 }
 
@@ -250,18 +333,26 @@ impl Issuer {
         }
     }
 
-    /// The additional headers of the loader for `identity`, if one is set.
-    pub(crate) fn loader_headers(&self, identity: &Value) -> Result<Map<String, Value>, Error> {
+    /// The additional headers of the loader for this token, if one is set.
+    pub(crate) fn loader_headers(
+        &self,
+        identity: &Value,
+        token_type: TokenType,
+    ) -> Result<Map<String, Value>, Error> {
         match &self.hooks.additional_headers {
-            Some(loader) => loader(identity),
+            Some(loader) => loader(&CreationContext::new(identity, token_type)),
             None => Ok(Map::new()),
         }
     }
 
-    /// The additional claims of the loader for `identity`, if one is set.
-    pub(crate) fn loader_claims(&self, identity: &Value) -> Result<Map<String, Value>, Error> {
+    /// The additional claims of the loader for this token, if one is set.
+    pub(crate) fn loader_claims(
+        &self,
+        identity: &Value,
+        token_type: TokenType,
+    ) -> Result<Map<String, Value>, Error> {
         match &self.hooks.additional_claims {
-            Some(loader) => loader(identity),
+            Some(loader) => loader(&CreationContext::new(identity, token_type)),
             None => Ok(Map::new()),
         }
     }

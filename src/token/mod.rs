@@ -2,7 +2,11 @@
 //!
 //! - [`TokenBuilder`] creates access and refresh tokens with the reference's
 //!   claim layout (`fresh`, `iat`, `jti`, `type`, identity, `nbf`, `csrf`,
-//!   `aud`, `iss`, `exp`, then additional claims).
+//!   `aud`, `iss`, `exp`, then additional claims): encoded
+//!   ([`create`](TokenBuilder::create)) or as an [`IssuedToken`] that also
+//!   tells its `jti`, CSRF value and expiry ([`issue`](TokenBuilder::issue)).
+//! - [`CreationContext`] is what a context-aware additional-claims loader
+//!   learns about the token being built (identity, token type).
 //! - [`DecodedToken`] is a token whose signature and claims were verified.
 //! - [`Identity`] turns your user type into the identity claim.
 //! - [`SESSION_CLAIM`] ties tokens of one session together ([`TokenPair`]).
@@ -26,9 +30,9 @@ use std::sync::{Arc, OnceLock};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-pub use create::TokenBuilder;
+pub use create::{IssuedToken, TokenBuilder};
 pub use identity::{Identity, IdentityClaim};
-pub use issue::SigningKey;
+pub use issue::{CreationContext, SigningKey};
 pub use session::{SESSION_CLAIM, TokenPair};
 
 use crate::error::{Error, ErrorKind};
