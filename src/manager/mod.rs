@@ -169,7 +169,7 @@ impl JwtManager {
     /// (`create_access_token(identity)`).
     ///
     /// # Errors
-    /// An [`ErrorKind::Encode`] error if a loader or the signature fails.
+    /// An [`ErrorKind::Encode`](crate::ErrorKind::Encode) error if a loader or the signature fails.
     pub fn create_access_token<I: Identity + ?Sized>(&self, identity: &I) -> Result<String, Error> {
         self.access_token(identity).create()
     }
@@ -178,7 +178,7 @@ impl JwtManager {
     /// (`create_refresh_token(identity)`).
     ///
     /// # Errors
-    /// An [`ErrorKind::Encode`] error if a loader or the signature fails.
+    /// An [`ErrorKind::Encode`](crate::ErrorKind::Encode) error if a loader or the signature fails.
     pub fn create_refresh_token<I: Identity + ?Sized>(
         &self,
         identity: &I,

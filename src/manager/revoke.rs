@@ -192,13 +192,13 @@ impl JwtManager {
 
     /// Creates an access token and a refresh token for `identity` that
     /// belong to one session: the refresh token's `jti` is the session id,
-    /// and both carry it in `sid` ([`SESSION_CLAIM`]).
+    /// and both carry it in `sid` ([`SESSION_CLAIM`](crate::token::SESSION_CLAIM)).
     ///
     /// Revoking the refresh token ([`revoke`](Self::revoke)) then also
     /// revokes every access token of the session, including those minted
-    /// later with [`TokenBuilder::session_of`]. Both tokens use the
+    /// later with [`TokenBuilder::session_of`](crate::token::TokenBuilder::session_of). Both tokens use the
     /// configured lifetimes and are not fresh; for other options build them
-    /// yourself with [`TokenBuilder::session`].
+    /// yourself with [`TokenBuilder::session`](crate::token::TokenBuilder::session).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -265,7 +265,7 @@ impl JwtManager {
     /// Revokes a whole session at logout: the access token of the request
     /// and the refresh token the client sends along (in the body or a
     /// cookie), plus their session id when they carry one
-    /// ([`SESSION_CLAIM`]).
+    /// ([`SESSION_CLAIM`](crate::token::SESSION_CLAIM)).
     ///
     /// The refresh token is fully verified (an expired one is accepted:
     /// there is nothing left to revoke for it, and the access token is still

@@ -20,7 +20,7 @@
 //!
 //! The checks need a tokio runtime (`#[tokio::test]`). Two of them wait a
 //! little over two seconds for entries to outlive a short expiry. The
-//! manager-level checks build a [`JwtManager`](crate::JwtManager) around
+//! manager-level checks build a [`JwtManager`] around
 //! the store and go through revocation, sessions and token pairs, so a
 //! store is checked with the keys and lifetimes the manager really writes.
 //!
