@@ -72,7 +72,7 @@ struct Extra {
     foo: Value,
 }
 
-async fn protected(Claims(claims, _): Claims<Extra>) -> impl IntoResponse {
+async fn protected(Claims(claims): Claims<Extra>) -> impl IntoResponse {
     FlaskJson(json!({ "foo": claims.foo }))
 }
 

@@ -205,7 +205,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 }
 
 /// `current_user`, loaded before the handler runs.
-async fn who_am_i(CurrentUser(user, _): CurrentUser<User>) -> impl IntoResponse {
+async fn who_am_i(CurrentUser(user): CurrentUser<User>) -> impl IntoResponse {
     FlaskJson(json!({
         "id": user.id,
         "full_name": user.full_name,

@@ -1,11 +1,14 @@
 //! Port of Flask-JWT-Extended's `examples/custom_decorators.py`: an
-//! admin-only guard built on `verify_jwt_in_request`.
+//! admin-only route.
 //!
-//! The reference writes a decorator that verifies the token and then checks
-//! an `is_administrator` claim. In axum the same guard is an extractor: a
-//! handler that takes [`Admin`] only runs for administrators, and the
-//! verification inside it (`verify_jwt_in_request`) answers every token
-//! error exactly like the built-in extractors do.
+//! The reference writes an `admin_required()` decorator that verifies the
+//! token and then checks an `is_administrator` claim. Here that check is a
+//! [`Guard`], and the route takes `Jwt<(Access, Admin)>`: "an access token,
+//! and an administrator". Token errors (missing, invalid, expired, …) are
+//! answered as by every extractor; a valid token of someone else gets 403
+//! `{"msg": "Admins only!"}`, through the manager's error responses (so a
+//! `forbidden_loader` or a catch-all `error_response` would change it).
+//! `Jwt<(Fresh, Admin)>` would also demand a fresh token.
 //!
 //! Run with:
 //!
@@ -18,54 +21,28 @@
 mod common;
 
 use axum::Router;
-use axum::extract::{FromRef, FromRequestParts, State};
-use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use jwt_extended::axum::{FlaskJson, verify_jwt_in_request};
-use jwt_extended::{JwtConfig, JwtManager, VerifyOptions};
+use jwt_extended::axum::{Access, FlaskJson, Guard, Jwt, JwtRejection, RejectExt};
+use jwt_extended::{JwtConfig, JwtManager, Verified};
 use serde_json::{Value, json};
 
-/// A verified access token whose `is_administrator` claim is true (the
+/// An administrator: the token's `is_administrator` claim is true (the
 /// reference's `@admin_required()`).
 struct Admin;
 
-impl<S> FromRequestParts<S> for Admin
-where
-    S: Send + Sync,
-    JwtManager: FromRef<S>,
-{
-    type Rejection = Response;
+impl Guard for Admin {
+    const MESSAGE: &'static str = "Admins only!";
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let jwt = JwtManager::from_ref(state);
-        // `verify_jwt_in_request()`: missing, invalid, expired, revoked…
-        // tokens are answered here, with the manager's responses.
-        let verified = verify_jwt_in_request(parts, &jwt, &VerifyOptions::new())
-            .await
-            .map_err(IntoResponse::into_response)?;
-        // `None` only for OPTIONS, which carries no token: let it through
-        // with an empty 200, as the built-in extractors do.
-        let Some(verified) = verified else {
-            return Err(StatusCode::OK.into_response());
-        };
-        // `if claims["is_administrator"]:` with Python's truthiness. A
-        // missing claim is a KeyError (500) upstream; here it is simply not
-        // an administrator.
-        let is_admin = verified
+    /// `if claims["is_administrator"]:` with Python's truthiness. A missing
+    /// claim is a KeyError (500) upstream; here it is simply not an
+    /// administrator.
+    fn allows(verified: &Verified) -> bool {
+        verified
             .token()
             .claim("is_administrator")
-            .is_some_and(truthy);
-        if is_admin {
-            Ok(Admin)
-        } else {
-            Err((
-                StatusCode::FORBIDDEN,
-                FlaskJson(json!({"msg": "Admins only!"})),
-            )
-                .into_response())
-        }
+            .is_some_and(truthy)
     }
 }
 
@@ -81,18 +58,16 @@ fn truthy(value: &Value) -> bool {
     }
 }
 
-async fn login(State(jwt): State<JwtManager>) -> Response {
+async fn login(State(jwt): State<JwtManager>) -> Result<FlaskJson<Value>, JwtRejection> {
     let token = jwt
         .access_token("admin_user")
         .additional_claims(json!({"is_administrator": true}))
-        .create();
-    match token {
-        Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
-    }
+        .create()
+        .reject(&jwt)?;
+    Ok(FlaskJson(json!({ "access_token": token })))
 }
 
-async fn protected(_admin: Admin) -> impl IntoResponse {
+async fn protected(_admin: Jwt<(Access, Admin)>) -> impl IntoResponse {
     FlaskJson(json!({"foo": "bar"}))
 }
 

@@ -7,7 +7,7 @@
 //! what the reference gives its callback: `expired_token_loader`,
 //! `revoked_token_loader`, `needs_fresh_token_loader`,
 //! `token_verification_failed_loader` and `user_lookup_error_loader` get the
-//! token's header and claims; `invalid_token_loader` and
+//! token's header and claims, then the message; `invalid_token_loader` and
 //! `unauthorized_loader` get the message; `error_response` catches the rest.
 //!
 //! Run with:
@@ -32,10 +32,12 @@ use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Map, Value, json};
 
-/// `@jwt.expired_token_loader`: gets the expired token's header and claims.
+/// `@jwt.expired_token_loader`: gets the expired token's header and claims
+/// (and the message, unused here).
 fn expired_token_response(
     _header: &Map<String, Value>,
     _claims: &Map<String, Value>,
+    _message: &str,
 ) -> impl IntoResponse + use<> {
     (
         StatusCode::UNAUTHORIZED,

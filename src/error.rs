@@ -5,14 +5,28 @@
 //! would send), and, for the kinds where the reference hands them to its
 //! callbacks, the token's header and claims.
 //!
-//! Nothing in this module knows about HTTP frameworks. The default status code
-//! of each kind is exposed as a plain number ([`ErrorKind::status_code`]); the
-//! `axum` module turns errors into responses.
+//! Nothing in this module knows about HTTP frameworks. The default status of
+//! each kind is an [`http::StatusCode`] ([`ErrorKind::status`]), and each kind
+//! has a stable machine-readable code ([`ErrorKind::as_str`]); the `axum`
+//! module turns errors into responses.
+//!
+//! One error schema for every failure, from these three parts:
+//!
+//! ```
+//! use jwt_extended::{Error, ErrorKind};
+//! use serde_json::json;
+//!
+//! let error = Error::new(ErrorKind::ExpiredToken, "Token has expired");
+//! let body = json!({"error": error.kind().as_str(), "message": error.message()});
+//! assert_eq!(error.status(), http::StatusCode::UNAUTHORIZED);
+//! assert_eq!(body, json!({"error": "expired_token", "message": "Token has expired"}));
+//! ```
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use http::StatusCode;
 use serde_json::{Map, Value};
 
 /// Shorthand for `Result<T, jwt_extended::Error>`.
@@ -84,10 +98,114 @@ pub enum ErrorKind {
     /// reference, whose loaders can only raise. 500 by default; answer 503
     /// instead with `error_kind_response` if that suits the cause better.
     LoaderFailed,
+    /// An authorisation guard refused a valid token: a missing role, group
+    /// or scope (403, "forbidden"). Not in the reference, whose custom
+    /// decorators answer their own 403s.
+    Forbidden,
 }
 
 impl ErrorKind {
-    /// The status code the reference answers with for this kind.
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [ErrorKind] = &[
+        Self::MissingToken,
+        Self::MissingCsrfToken,
+        Self::CsrfMismatch,
+        Self::InvalidHeader,
+        Self::InvalidQueryParam,
+        Self::MalformedToken,
+        Self::InvalidAlgorithm,
+        Self::InvalidSignature,
+        Self::ImmatureToken,
+        Self::InvalidClaim,
+        Self::MissingClaim,
+        Self::InvalidAudience,
+        Self::InvalidIssuer,
+        Self::WrongTokenType,
+        Self::ExpiredToken,
+        Self::FreshTokenRequired,
+        Self::RevokedToken,
+        Self::ClaimsVerificationFailed,
+        Self::UserLookupFailed,
+        Self::BlocklistUnavailable,
+        Self::BodyTooLarge,
+        Self::Encode,
+        Self::Misconfigured,
+        Self::LoaderFailed,
+        Self::Forbidden,
+    ];
+
+    /// A machine-readable code for this kind, in snake_case: the variant's
+    /// name (`ExpiredToken` → `"expired_token"`).
+    ///
+    /// **Stable**: these strings are part of the public API. A code never
+    /// changes meaning or spelling once released; new kinds add new codes.
+    /// Use them in response bodies, logs and metrics.
+    ///
+    /// ```
+    /// use jwt_extended::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::ExpiredToken.as_str(), "expired_token");
+    /// assert_eq!(ErrorKind::Forbidden.as_str(), "forbidden");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::MissingCsrfToken => "missing_csrf_token",
+            Self::CsrfMismatch => "csrf_mismatch",
+            Self::InvalidHeader => "invalid_header",
+            Self::InvalidQueryParam => "invalid_query_param",
+            Self::MalformedToken => "malformed_token",
+            Self::InvalidAlgorithm => "invalid_algorithm",
+            Self::InvalidSignature => "invalid_signature",
+            Self::ImmatureToken => "immature_token",
+            Self::InvalidClaim => "invalid_claim",
+            Self::MissingClaim => "missing_claim",
+            Self::InvalidAudience => "invalid_audience",
+            Self::InvalidIssuer => "invalid_issuer",
+            Self::WrongTokenType => "wrong_token_type",
+            Self::ExpiredToken => "expired_token",
+            Self::FreshTokenRequired => "fresh_token_required",
+            Self::RevokedToken => "revoked_token",
+            Self::ClaimsVerificationFailed => "claims_verification_failed",
+            Self::UserLookupFailed => "user_lookup_failed",
+            Self::BlocklistUnavailable => "blocklist_unavailable",
+            Self::BodyTooLarge => "body_too_large",
+            Self::Encode => "encode",
+            Self::Misconfigured => "misconfigured",
+            Self::LoaderFailed => "loader_failed",
+            Self::Forbidden => "forbidden",
+        }
+    }
+
+    /// The status the reference answers with for this kind (403 for
+    /// [`Forbidden`](Self::Forbidden), 503, 413 and 500 for the kinds it
+    /// does not have).
+    ///
+    /// ```
+    /// use jwt_extended::ErrorKind;
+    /// use http::StatusCode;
+    ///
+    /// assert_eq!(ErrorKind::InvalidSignature.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    /// ```
+    #[must_use]
+    pub const fn status(self) -> StatusCode {
+        match self.status_code() {
+            400 => StatusCode::BAD_REQUEST,
+            401 => StatusCode::UNAUTHORIZED,
+            403 => StatusCode::FORBIDDEN,
+            413 => StatusCode::PAYLOAD_TOO_LARGE,
+            422 => StatusCode::UNPROCESSABLE_ENTITY,
+            503 => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The status of [`status`](Self::status) as a number.
+    ///
+    /// ```
+    /// assert_eq!(jwt_extended::ErrorKind::MissingToken.status_code(), 401);
+    /// ```
     #[must_use]
     pub const fn status_code(self) -> u16 {
         match self {
@@ -110,6 +228,7 @@ impl ErrorKind {
             | Self::InvalidIssuer
             | Self::WrongTokenType => 422,
             Self::ClaimsVerificationFailed => 400,
+            Self::Forbidden => 403,
             Self::BodyTooLarge => 413,
             Self::BlocklistUnavailable => 503,
             Self::Encode | Self::Misconfigured | Self::LoaderFailed => 500,
@@ -129,6 +248,7 @@ impl ErrorKind {
             Self::ClaimsVerificationFailed => ErrorCategory::VerificationFailed,
             Self::UserLookupFailed => ErrorCategory::UserLookup,
             Self::BlocklistUnavailable => ErrorCategory::StoreUnavailable,
+            Self::Forbidden => ErrorCategory::Forbidden,
             Self::InvalidHeader
             | Self::InvalidQueryParam
             | Self::MalformedToken
@@ -171,6 +291,9 @@ pub enum ErrorCategory {
     UserLookup,
     /// The blocklist store is unreachable (503). Not in the reference.
     StoreUnavailable,
+    /// An authorisation guard refused the token (`forbidden_loader`, 403).
+    /// Not in the reference.
+    Forbidden,
     /// Server-side problems (encoding, wiring, body limits).
     Internal,
 }
@@ -192,7 +315,11 @@ pub struct TokenParts {
 /// up in a request.
 ///
 /// Its [`Display`](fmt::Display) text is the client-facing message, identical
-/// to the reference's (for example `Signature verification failed`).
+/// to the reference's (for example `Signature verification failed`), except
+/// for the crate's own wiring mistakes ([`ErrorKind::Misconfigured`]): their
+/// message is a generic `Internal Server Error`, safe to send, while
+/// `Display` and [`detail`](Self::detail) name the mistake and its fix for
+/// the developer (logged, never sent).
 #[derive(Clone)]
 pub struct Error {
     inner: Arc<Inner>,
@@ -201,6 +328,7 @@ pub struct Error {
 struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
+    detail: Option<Cow<'static, str>>,
     token: Option<TokenParts>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -213,6 +341,7 @@ impl Error {
             inner: Arc::new(Inner {
                 kind,
                 message: message.into(),
+                detail: None,
                 token: None,
                 source: None,
             }),
@@ -238,6 +367,7 @@ impl Error {
             Err(shared) => Inner {
                 kind: shared.kind,
                 message: shared.message.clone(),
+                detail: shared.detail.clone(),
                 token: shared.token.clone(),
                 source: shared.source.clone(),
             },
@@ -260,10 +390,56 @@ impl Error {
         &self.inner.message
     }
 
-    /// The default HTTP status of this error.
+    /// What the developer should know beyond the message: set on the
+    /// crate's own [`ErrorKind::Misconfigured`] errors (which extractor is
+    /// wired wrongly, and the fix), whose message stays generic. Logged,
+    /// never sent to clients.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind};
+    ///
+    /// assert_eq!(Error::new(ErrorKind::ExpiredToken, "Token has expired").detail(), None);
+    /// ```
+    #[must_use]
+    pub fn detail(&self) -> Option<&str> {
+        self.inner.detail.as_deref()
+    }
+
+    /// The default HTTP status of this error (its kind's
+    /// [`status`](ErrorKind::status)).
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind};
+    /// use http::StatusCode;
+    ///
+    /// let error = Error::forbidden("Admins only!");
+    /// assert_eq!(error.status(), StatusCode::FORBIDDEN);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.inner.kind.status()
+    }
+
+    /// The default HTTP status of this error as a number (see
+    /// [`status`](Self::status)).
     #[must_use]
     pub fn status_code(&self) -> u16 {
         self.inner.kind.status_code()
+    }
+
+    /// A [`Forbidden`](ErrorKind::Forbidden) error (403): a valid token
+    /// that a route's guard refuses. The message is what the client reads
+    /// (`{"msg": "<message>"}` by default); a `&'static str` is not copied.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind};
+    ///
+    /// let error = Error::forbidden("Admins only!");
+    /// assert_eq!((error.kind(), error.message()), (ErrorKind::Forbidden, "Admins only!"));
+    /// ```
+    #[must_use]
+    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Forbidden, message)
     }
 
     /// The header and claims of the token, for the kinds that carry them.
@@ -280,8 +456,12 @@ impl Error {
         Self::new(ErrorKind::MalformedToken, message)
     }
 
-    pub(crate) fn misconfigured(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(ErrorKind::Misconfigured, message)
+    /// A wiring mistake: the client gets [`INTERNAL_SERVER_ERROR`], the
+    /// developer the detail (in `Display` and the logs).
+    pub(crate) fn misconfigured(detail: impl Into<Cow<'static, str>>) -> Self {
+        let detail = detail.into();
+        Self::new(ErrorKind::Misconfigured, INTERNAL_SERVER_ERROR)
+            .map_inner(|inner| inner.detail = Some(detail))
     }
 
     pub(crate) fn encode(message: impl Into<Cow<'static, str>>) -> Self {
@@ -289,11 +469,18 @@ impl Error {
     }
 }
 
+/// The message of [`ErrorKind::Misconfigured`] errors the crate raises: what
+/// clients read instead of the detail.
+pub(crate) const INTERNAL_SERVER_ERROR: &str = "Internal Server Error";
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.inner.kind)
             .field("message", &self.inner.message);
+        if let Some(detail) = &self.inner.detail {
+            d.field("detail", detail);
+        }
         if let Some(source) = &self.inner.source {
             d.field("source", source);
         }
@@ -303,7 +490,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.inner.message)
+        f.write_str(self.detail().unwrap_or(&self.inner.message))
     }
 }
 
@@ -335,6 +522,70 @@ mod tests {
         let err = Error::new(ErrorKind::InvalidSignature, "Signature verification failed");
         assert_eq!(err.to_string(), "Signature verification failed");
         assert_eq!(err.kind().category(), ErrorCategory::InvalidToken);
+    }
+
+    #[test]
+    fn codes_are_stable() {
+        let codes: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "missing_token",
+                "missing_csrf_token",
+                "csrf_mismatch",
+                "invalid_header",
+                "invalid_query_param",
+                "malformed_token",
+                "invalid_algorithm",
+                "invalid_signature",
+                "immature_token",
+                "invalid_claim",
+                "missing_claim",
+                "invalid_audience",
+                "invalid_issuer",
+                "wrong_token_type",
+                "expired_token",
+                "fresh_token_required",
+                "revoked_token",
+                "claims_verification_failed",
+                "user_lookup_failed",
+                "blocklist_unavailable",
+                "body_too_large",
+                "encode",
+                "misconfigured",
+                "loader_failed",
+                "forbidden",
+            ]
+        );
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.status().as_u16(), kind.status_code(), "{kind:?}");
+            let debug = format!("{kind:?}");
+            let snake: String = debug
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                    sep.into_iter()
+                        .chain(std::iter::once(c.to_ascii_lowercase()))
+                })
+                .collect();
+            assert_eq!(kind.as_str(), snake);
+        }
+    }
+
+    #[test]
+    fn misconfigured_errors_keep_the_detail_out_of_the_message() {
+        let err = Error::misconfigured("CurrentUser<app::User> needs a user loader");
+        assert_eq!(err.message(), "Internal Server Error");
+        assert_eq!(
+            err.detail(),
+            Some("CurrentUser<app::User> needs a user loader")
+        );
+        assert_eq!(
+            err.to_string(),
+            "CurrentUser<app::User> needs a user loader"
+        );
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

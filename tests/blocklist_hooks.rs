@@ -134,11 +134,13 @@ async fn custom_blocklisted_message() {
     let jwt = build(
         builder()
             .token_in_blocklist_loader(|_: &DecodedToken| async { true })
-            .revoked_token_loader(|header: &Map<String, Value>, claims: &Map<String, Value>| {
-                assert_eq!(header["alg"], "HS256");
-                assert_eq!(claims["sub"], "username");
-                (StatusCode::NOT_FOUND, FlaskJson(json!({"baz": "foo"})))
-            }),
+            .revoked_token_loader(
+                |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
+                    assert_eq!(header["alg"], "HS256");
+                    assert_eq!(claims["sub"], "username");
+                    (StatusCode::NOT_FOUND, FlaskJson(json!({"baz": "foo"})))
+                },
+            ),
     );
     let token = ok(jwt.create_access_token("username"));
     let response = http_get_bearer(&app(jwt), "/protected", &token).await;

@@ -89,7 +89,7 @@ async fn claims_validation_custom_error() {
         builder()
             .token_verification_loader(|_: &DecodedToken| async { false })
             .token_verification_failed_loader(
-                |header: &Map<String, Value>, claims: &Map<String, Value>| {
+                |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
                     assert_eq!(header["alg"], "HS256");
                     assert_eq!(claims["sub"], "username");
                     let msg = format!(

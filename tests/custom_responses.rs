@@ -87,7 +87,7 @@ async fn fresh_jwt_required_custom_response() {
         .assert_error(401, "Fresh token required");
 
     let jwt = build(builder().needs_fresh_token_loader(
-        |header: &Map<String, Value>, claims: &Map<String, Value>| {
+        |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
             assert_eq!(header["alg"], "HS256");
             assert_eq!(claims["sub"], "username");
             foobar(StatusCode::CREATED)
@@ -123,7 +123,7 @@ async fn expired_token_custom_response() {
         .assert_error(401, "Token has expired");
 
     let jwt = build(builder().expired_token_loader(
-        |header: &Map<String, Value>, claims: &Map<String, Value>| {
+        |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
             assert_eq!(header["alg"], "HS256");
             assert_eq!(claims["sub"], "username");
             assert_eq!(claims["type"], "access");
@@ -138,7 +138,7 @@ async fn expired_token_custom_response() {
 #[tokio::test]
 async fn expired_token_via_decode_token() {
     let jwt = build(builder().expired_token_loader(
-        |header: &Map<String, Value>, claims: &Map<String, Value>| {
+        |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
             assert_eq!(header["alg"], "HS256");
             assert_eq!(claims["sub"], "username");
             foobar(StatusCode::UNAUTHORIZED)
@@ -214,9 +214,11 @@ fn cases() -> Vec<Case> {
             name: "expired",
             configure: same,
             custom: |b| {
-                b.expired_token_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
-                    tagged("expired")
-                })
+                b.expired_token_loader(
+                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
+                        tagged("expired")
+                    },
+                )
             },
             request: |jwt| ("/protected", Some(expired(jwt))),
             default: (401, "Token has expired"),
@@ -251,9 +253,11 @@ fn cases() -> Vec<Case> {
             name: "needs fresh",
             configure: same,
             custom: |b| {
-                b.needs_fresh_token_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
-                    tagged("needs fresh")
-                })
+                b.needs_fresh_token_loader(
+                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
+                        tagged("needs fresh")
+                    },
+                )
             },
             request: |jwt| ("/fresh_protected", jwt.create_access_token("username").ok()),
             default: (401, "Fresh token required"),
@@ -262,9 +266,11 @@ fn cases() -> Vec<Case> {
             name: "revoked",
             configure: |b| b.token_in_blocklist_loader(|_: &DecodedToken| async { true }),
             custom: |b| {
-                b.revoked_token_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
-                    tagged("revoked")
-                })
+                b.revoked_token_loader(
+                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
+                        tagged("revoked")
+                    },
+                )
             },
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
             default: (401, "Token has been revoked"),
@@ -274,7 +280,9 @@ fn cases() -> Vec<Case> {
             configure: |b| b.token_verification_loader(|_: &DecodedToken| async { false }),
             custom: |b| {
                 b.token_verification_failed_loader(
-                    |_: &Map<String, Value>, _: &Map<String, Value>| tagged("verification failed"),
+                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
+                        tagged("verification failed")
+                    },
                 )
             },
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
@@ -284,9 +292,11 @@ fn cases() -> Vec<Case> {
             name: "user lookup",
             configure: |b| b.user_lookup_loader(|_: &DecodedToken| async { None::<String> }),
             custom: |b| {
-                b.user_lookup_error_loader(|_: &Map<String, Value>, _: &Map<String, Value>| {
-                    tagged("user lookup")
-                })
+                b.user_lookup_error_loader(
+                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
+                        tagged("user lookup")
+                    },
+                )
             },
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
             default: (401, "Error loading the user username"),
@@ -423,15 +433,15 @@ async fn raw(app: &Router, uri: &str, token: Option<&str>) -> Response {
 async fn the_original_error_is_in_the_response_extensions() {
     // Default responses, custom ones, the catch-all and error_response()
     // from a handler all carry it.
-    for jwt in
-        [
-            build(builder()),
-            build(builder().expired_token_loader(
-                |_: &Map<String, Value>, _: &Map<String, Value>| StatusCode::IM_A_TEAPOT,
-            )),
-            build(builder().error_response(|_: &Error| StatusCode::IM_A_TEAPOT)),
-        ]
-    {
+    for jwt in [
+        build(builder()),
+        build(builder().expired_token_loader(
+            |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
+                StatusCode::IM_A_TEAPOT
+            },
+        )),
+        build(builder().error_response(|_: &Error| StatusCode::IM_A_TEAPOT)),
+    ] {
         let app = app(jwt.clone());
         let response = raw(&app, "/protected", Some(&expired(&jwt))).await;
         let error = response.extensions().get::<Error>();
@@ -478,7 +488,7 @@ async fn errors_returned_with_question_mark_get_the_layers_custom_responses() {
                     .with_error_message_key("message"),
             )
             .expired_token_loader(
-                |_: &Map<String, Value>, claims: &Map<String, Value>| {
+                |_: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
                     (
                         StatusCode::IM_A_TEAPOT,
                         FlaskJson(json!({"expired_for": claims["sub"]})),

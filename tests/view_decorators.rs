@@ -158,7 +158,7 @@ async fn fresh_jwt_required() {
     // A custom response gets the token's header and claims.
     let custom = build(
         JwtManager::builder(JwtConfig::new().with_secret_key(SECRET)).needs_fresh_token_loader(
-            |header: &Map<String, Value>, claims: &Map<String, Value>| {
+            |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
                 assert_eq!(header["alg"], "HS256");
                 assert_eq!(claims["sub"], "username");
                 (StatusCode::CREATED, FlaskJson(json!({"msg": "foobar"})))
@@ -388,7 +388,7 @@ async fn expired_token() {
 
     let custom = build(
         JwtManager::builder(JwtConfig::new().with_secret_key(SECRET)).expired_token_loader(
-            |header: &Map<String, Value>, claims: &Map<String, Value>| {
+            |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
                 assert_eq!(header["alg"], "HS256");
                 assert_eq!(claims["sub"], "username");
                 assert_eq!(claims["type"], "access");
@@ -406,7 +406,7 @@ async fn expired_token() {
 async fn expired_token_via_decode_token() {
     let manager = build(
         JwtManager::builder(JwtConfig::new().with_secret_key(SECRET)).expired_token_loader(
-            |header: &Map<String, Value>, claims: &Map<String, Value>| {
+            |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
                 assert_eq!(header["alg"], "HS256");
                 assert_eq!(claims["sub"], "username");
                 (

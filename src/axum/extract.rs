@@ -9,7 +9,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::rejection::JwtRejection;
-use super::requirement::{Access, Requirement};
+use super::requirement::{Access, Requirement, check};
 use super::state::{VerifiedCache, manager_for, request_parts};
 use crate::config::TokenLocation;
 use crate::error::Error;
@@ -26,7 +26,11 @@ use crate::token::DecodedToken;
 ///
 /// The manager is taken from the request extensions when a
 /// [`JwtLayer`](super::JwtLayer) put one there, else from the router state
-/// (`JwtManager: FromRef<S>`).
+/// (`JwtManager: FromRef<S>`); the extractor keeps it, so that
+/// [`reject`](Self::reject) renders a handler's own errors with its custom
+/// responses.
+///
+/// `R` may carry [authorisation guards](super::Guard): `Jwt<(Fresh, Admin)>`.
 ///
 /// ```
 /// use axum::{Json, Router, routing::get};
@@ -57,15 +61,13 @@ use crate::token::DecodedToken;
 /// ```
 pub struct Jwt<R = Access> {
     verified: Verified,
+    manager: JwtManager,
     _requirement: PhantomData<fn() -> R>,
 }
 
 impl<R> Clone for Jwt<R> {
     fn clone(&self) -> Self {
-        Self {
-            verified: self.verified.clone(),
-            _requirement: PhantomData,
-        }
+        Self::with(self.verified.clone(), self.manager.clone())
     }
 }
 
@@ -78,6 +80,49 @@ impl<R> std::fmt::Debug for Jwt<R> {
 }
 
 impl<R> Jwt<R> {
+    fn with(verified: Verified, manager: JwtManager) -> Self {
+        Self {
+            verified,
+            manager,
+            _requirement: PhantomData,
+        }
+    }
+
+    /// The manager that verified the token: the [`JwtLayer`](super::JwtLayer)'s
+    /// if one wraps the route, else the router state's.
+    ///
+    /// ```
+    /// use jwt_extended::axum::Jwt;
+    ///
+    /// async fn handler(token: Jwt) -> String {
+    ///     token.manager().config().error_message_key().to_owned()
+    /// }
+    /// ```
+    #[must_use]
+    pub fn manager(&self) -> &JwtManager {
+        &self.manager
+    }
+
+    /// A rejection for `error` rendered with this token's manager: its
+    /// custom responses and message key, with or without a
+    /// [`JwtLayer`](super::JwtLayer). The way to answer a handler's own
+    /// errors (a guard that needs the request, a token it decodes itself)
+    /// exactly as the extractors would.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, axum::{Jwt, JwtRejection}};
+    ///
+    /// async fn delete_post(token: Jwt, post_owner: String) -> Result<&'static str, JwtRejection> {
+    ///     if token.identity_str() != Some(post_owner.as_str()) {
+    ///         return Err(token.reject(Error::forbidden("Not your post")));
+    ///     }
+    ///     Ok("deleted")
+    /// }
+    /// ```
+    pub fn reject(&self, error: Error) -> JwtRejection {
+        JwtRejection::new(error, &self.manager)
+    }
+
     /// The verified token (also reachable through `Deref`).
     ///
     /// ```
@@ -183,8 +228,11 @@ impl<R> Deref for Jwt<R> {
 }
 
 /// Verifies the request's token with `options`: the reference's
-/// `verify_jwt_in_request(...)`, for custom extractors and middleware (an
-/// admin-only guard, for example).
+/// `verify_jwt_in_request(...)`, for middleware and extractors whose options
+/// are only known at run time. With options known at compile time, a
+/// [`Requirement`] and [`Jwt::from_request_parts`](FromRequestParts) are
+/// simpler (see [`Guard`](super::Guard) for a custom extractor built that
+/// way).
 ///
 /// Returns `Ok(None)` for `OPTIONS` requests and for optional options without
 /// a token. Results are cached in the request extensions, so extracting the
@@ -192,32 +240,23 @@ impl<R> Deref for Jwt<R> {
 ///
 /// ```
 /// use axum::{extract::{FromRef, FromRequestParts}, http::request::Parts};
-/// use jwt_extended::{JwtManager, VerifyOptions, axum::{verify_jwt_in_request, JwtRejection}};
+/// use jwt_extended::{Error, JwtManager, VerifyOptions, axum::{manager_for, verify_jwt_in_request, JwtRejection}};
 ///
-/// /// Only tokens with `"is_administrator": true`.
-/// struct Admin;
+/// /// A token from the locations the tenant's settings allow.
+/// struct TenantToken(jwt_extended::Verified);
 ///
-/// impl<S: Send + Sync> FromRequestParts<S> for Admin
+/// impl<S: Send + Sync> FromRequestParts<S> for TenantToken
 /// where
 ///     JwtManager: FromRef<S>,
 /// {
-///     type Rejection = axum::response::Response;
+///     type Rejection = JwtRejection;
 ///
-///     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-///         use axum::response::IntoResponse;
-///         let manager = JwtManager::from_ref(state);
-///         let verified = verify_jwt_in_request(parts, &manager, &VerifyOptions::new())
-///             .await
-///             .map_err(IntoResponse::into_response)?;
-///         let is_admin = verified
-///             .as_ref()
-///             .and_then(|v| v.token().claim("is_administrator"))
-///             .and_then(|v| v.as_bool())
-///             .unwrap_or(false);
-///         if is_admin {
-///             Ok(Admin)
-///         } else {
-///             Err((axum::http::StatusCode::FORBIDDEN, axum::Json(serde_json::json!({"msg": "Admins only!"}))).into_response())
+///     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, JwtRejection> {
+///         let manager = manager_for(parts, state); // honours a JwtLayer
+///         let options = VerifyOptions::new().skip_revocation_check(parts.uri.path().starts_with("/public"));
+///         match verify_jwt_in_request(parts, &manager, &options).await? {
+///             Some(verified) => Ok(TenantToken(verified)),
+///             None => Err(JwtRejection::new(Error::new(jwt_extended::ErrorKind::MissingToken, "Missing JWT"), &manager)),
 ///         }
 ///     }
 /// }
@@ -241,7 +280,10 @@ pub async fn verify_jwt_in_request(
     Ok(result)
 }
 
-async fn required<S, R>(parts: &mut Parts, state: &S) -> Result<Verified, JwtRejection>
+async fn required<S, R>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<(Verified, JwtManager), JwtRejection>
 where
     JwtManager: FromRef<S>,
     R: Requirement,
@@ -249,7 +291,10 @@ where
     let manager = manager_for(parts, state);
     let options = R::OPTIONS.optional(false);
     match verify_jwt_in_request(parts, &manager, &options).await? {
-        Some(verified) => Ok(verified),
+        Some(verified) => match check::<R>(&verified) {
+            Ok(()) => Ok((verified, manager)),
+            Err(error) => Err(JwtRejection::new(error, &manager)),
+        },
         None if parts.method == Method::OPTIONS => Err(JwtRejection::options()),
         None => Err(JwtRejection::new(
             Error::missing_token("Missing JWT"),
@@ -258,13 +303,22 @@ where
     }
 }
 
-async fn optional<S, R>(parts: &mut Parts, state: &S) -> Result<Option<Verified>, JwtRejection>
+async fn optional<S, R>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<Option<(Verified, JwtManager)>, JwtRejection>
 where
     JwtManager: FromRef<S>,
     R: Requirement,
 {
     let manager = manager_for(parts, state);
-    verify_jwt_in_request(parts, &manager, &R::OPTIONS.optional(true)).await
+    match verify_jwt_in_request(parts, &manager, &R::OPTIONS.optional(true)).await? {
+        Some(verified) => match check::<R>(&verified) {
+            Ok(()) => Ok(Some((verified, manager))),
+            Err(error) => Err(JwtRejection::new(error, &manager)),
+        },
+        None => Ok(None),
+    }
 }
 
 impl<S, R> FromRequestParts<S> for Jwt<R>
@@ -276,11 +330,8 @@ where
     type Rejection = JwtRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verified = required::<S, R>(parts, state).await?;
-        Ok(Self {
-            verified,
-            _requirement: PhantomData,
-        })
+        let (verified, manager) = required::<S, R>(parts, state).await?;
+        Ok(Self::with(verified, manager))
     }
 }
 
@@ -296,20 +347,26 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(optional::<S, R>(parts, state).await?.map(|verified| Self {
-            verified,
-            _requirement: PhantomData,
-        }))
+        let found = optional::<S, R>(parts, state).await?;
+        Ok(found.map(|(verified, manager)| Self::with(verified, manager)))
     }
 }
 
-/// The user the manager's user loader found for the request's token (the
-/// reference's `current_user`). Requires a registered
+/// The user the manager's user loader found for the request's access token
+/// (the reference's `current_user`). Requires a registered
 /// [`UserLoader`](crate::hooks::UserLoader) whose user type is `U`.
+///
+/// Destructures like axum's `Json(x)`: `CurrentUser(user)`. For another
+/// requirement (a fresh token, a [guard](super::Guard)) use
+/// [`CurrentUserWith<U, R>`](CurrentUserWith).
 ///
 /// `Option<CurrentUser<U>>` is `None` when no token was sent (the reference's
 /// optional routes, where `current_user` is `None` and the loader is not
 /// called).
+///
+/// Asking for a `U` the loader does not load (or with no loader) is a wiring
+/// mistake: the detail is logged (`tracing::error!`) and the client gets a
+/// generic 500 `{"msg": "Internal Server Error"}`.
 ///
 /// ```
 /// use axum::{Json, Router, routing::get};
@@ -318,7 +375,7 @@ where
 /// #[derive(Clone)]
 /// struct User { name: String }
 ///
-/// async fn who_am_i(CurrentUser(user, _): CurrentUser<User>) -> String {
+/// async fn who_am_i(CurrentUser(user): CurrentUser<User>) -> String {
 ///     user.name
 /// }
 ///
@@ -333,9 +390,34 @@ where
 /// # Ok(app) }
 /// ```
 #[derive(Debug, Clone)]
-pub struct CurrentUser<U, R = Access>(pub U, pub PhantomData<fn() -> R>);
+pub struct CurrentUser<U>(pub U);
 
-impl<U, R> Deref for CurrentUser<U, R> {
+/// [`CurrentUser`] with a [`Requirement`] other than [`Access`]: a fresh
+/// token, a refresh token, or [guards](super::Guard). The second field is
+/// the requirement's marker (`_` in patterns).
+///
+/// ```
+/// use jwt_extended::axum::{CurrentUserWith, Fresh};
+///
+/// #[derive(Clone)]
+/// struct User { name: String }
+///
+/// async fn change_password(CurrentUserWith(user, _): CurrentUserWith<User, Fresh>) -> String {
+///     format!("password of {} changed", user.name)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CurrentUserWith<U, R>(pub U, pub PhantomData<fn() -> R>);
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+impl<U, R> Deref for CurrentUserWith<U, R> {
     type Target = U;
 
     fn deref(&self) -> &U {
@@ -350,7 +432,7 @@ fn user_of<U: Clone + Send + Sync + 'static>(
     if let Some(user) = verified.user::<U>() {
         return Ok(user.clone());
     }
-    let message = match manager.user_type_name() {
+    let detail = match manager.user_type_name() {
         None => format!(
             "CurrentUser<{}> needs a user loader: register one with JwtManager::builder(..).user_lookup_loader(..)",
             std::any::type_name::<U>()
@@ -361,49 +443,36 @@ fn user_of<U: Clone + Send + Sync + 'static>(
             wanted = std::any::type_name::<U>()
         ),
     };
-    Err(JwtRejection::new(Error::misconfigured(message), manager))
+    Err(JwtRejection::new(Error::misconfigured(detail), manager))
 }
 
-impl<S, U, R> FromRequestParts<S> for CurrentUser<U, R>
+async fn required_user<S, U, R>(parts: &mut Parts, state: &S) -> Result<U, JwtRejection>
 where
-    S: Send + Sync,
     JwtManager: FromRef<S>,
     U: Clone + Send + Sync + 'static,
     R: Requirement,
 {
-    type Rejection = JwtRejection;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let manager = manager_for(parts, state);
-        let verified = required::<S, R>(parts, state).await?;
-        Ok(Self(user_of(&verified, &manager)?, PhantomData))
-    }
+    let (verified, manager) = required::<S, R>(parts, state).await?;
+    user_of(&verified, &manager)
 }
 
-impl<S, U, R> OptionalFromRequestParts<S> for CurrentUser<U, R>
+async fn optional_user<S, U, R>(parts: &mut Parts, state: &S) -> Result<Option<U>, JwtRejection>
 where
-    S: Send + Sync,
     JwtManager: FromRef<S>,
     U: Clone + Send + Sync + 'static,
     R: Requirement,
 {
-    type Rejection = JwtRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        let manager = manager_for(parts, state);
-        match optional::<S, R>(parts, state).await? {
-            Some(verified) => Ok(Some(Self(user_of(&verified, &manager)?, PhantomData))),
-            None => Ok(None),
-        }
+    match optional::<S, R>(parts, state).await? {
+        Some((verified, manager)) => user_of(&verified, &manager).map(Some),
+        None => Ok(None),
     }
 }
 
-/// The verified token's claims deserialised into your own type.
+/// The verified token's claims deserialised into your own type, from an
+/// access token. Claims that do not fit `T` are refused with 422.
 ///
-/// Claims that do not fit `T` are refused with 422.
+/// Destructures like axum's `Json(x)`: `Claims(claims)`. For another
+/// requirement use [`ClaimsWith<T, R>`](ClaimsWith).
 ///
 /// ```
 /// use jwt_extended::axum::Claims;
@@ -411,14 +480,30 @@ where
 /// #[derive(serde::Deserialize)]
 /// struct MyClaims { sub: String, role: Option<String> }
 ///
-/// async fn handler(Claims(claims, ..): Claims<MyClaims>) -> String {
+/// async fn handler(Claims(claims): Claims<MyClaims>) -> String {
 ///     claims.sub
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Claims<T, R = Access>(pub T, pub PhantomData<fn() -> R>);
+pub struct Claims<T>(pub T);
 
-impl<T, R> Deref for Claims<T, R> {
+/// [`Claims`] with a [`Requirement`] other than [`Access`]. The second field
+/// is the requirement's marker (`_` in patterns).
+///
+/// ```
+/// use jwt_extended::axum::{ClaimsWith, Refresh};
+///
+/// #[derive(serde::Deserialize)]
+/// struct RefreshClaims { sub: String, jti: String }
+///
+/// async fn refresh(ClaimsWith(claims, _): ClaimsWith<RefreshClaims, Refresh>) -> String {
+///     claims.jti
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClaimsWith<T, R>(pub T, pub PhantomData<fn() -> R>);
+
+impl<T> Deref for Claims<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -426,47 +511,115 @@ impl<T, R> Deref for Claims<T, R> {
     }
 }
 
-impl<S, T, R> FromRequestParts<S> for Claims<T, R>
-where
-    S: Send + Sync,
-    JwtManager: FromRef<S>,
-    T: DeserializeOwned,
-    R: Requirement,
-{
-    type Rejection = JwtRejection;
+impl<T, R> Deref for ClaimsWith<T, R> {
+    type Target = T;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let manager = manager_for(parts, state);
-        let verified = required::<S, R>(parts, state).await?;
-        let claims = verified
-            .token()
-            .claims_as::<T>()
-            .map_err(|e| JwtRejection::new(e, &manager))?;
-        Ok(Self(claims, PhantomData))
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 
-impl<S, T, R> OptionalFromRequestParts<S> for Claims<T, R>
+fn claims_of<T: DeserializeOwned>(
+    verified: &Verified,
+    manager: &JwtManager,
+) -> Result<T, JwtRejection> {
+    verified
+        .token()
+        .claims_as::<T>()
+        .map_err(|e| JwtRejection::new(e, manager))
+}
+
+async fn required_claims<S, T, R>(parts: &mut Parts, state: &S) -> Result<T, JwtRejection>
 where
-    S: Send + Sync,
     JwtManager: FromRef<S>,
     T: DeserializeOwned,
     R: Requirement,
 {
-    type Rejection = JwtRejection;
+    let (verified, manager) = required::<S, R>(parts, state).await?;
+    claims_of(&verified, &manager)
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        let manager = manager_for(parts, state);
-        match optional::<S, R>(parts, state).await? {
-            Some(verified) => verified
-                .token()
-                .claims_as::<T>()
-                .map(|c| Some(Self(c, PhantomData)))
-                .map_err(|e| JwtRejection::new(e, &manager)),
-            None => Ok(None),
+async fn optional_claims<S, T, R>(parts: &mut Parts, state: &S) -> Result<Option<T>, JwtRejection>
+where
+    JwtManager: FromRef<S>,
+    T: DeserializeOwned,
+    R: Requirement,
+{
+    match optional::<S, R>(parts, state).await? {
+        Some((verified, manager)) => claims_of(&verified, &manager).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The `FromRequestParts` and `OptionalFromRequestParts` impls of a
+/// one-field extractor over a value `$value` loaded by `$required` /
+/// `$optional` with the requirement `$req`.
+macro_rules! value_extractor {
+    ($name:ident<$value:ident $(, $r:ident)?>, [$($bound:tt)+], $req:ty, $required:ident, $optional:ident, $build:expr) => {
+        impl<S, $value $(, $r)?> FromRequestParts<S> for $name<$value $(, $r)?>
+        where
+            S: Send + Sync,
+            JwtManager: FromRef<S>,
+            $value: $($bound)+,
+            $($r: Requirement,)?
+        {
+            type Rejection = JwtRejection;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+                let value = $required::<S, $value, $req>(parts, state).await?;
+                Ok($build(value))
+            }
         }
-    }
+
+        impl<S, $value $(, $r)?> OptionalFromRequestParts<S> for $name<$value $(, $r)?>
+        where
+            S: Send + Sync,
+            JwtManager: FromRef<S>,
+            $value: $($bound)+,
+            $($r: Requirement,)?
+        {
+            type Rejection = JwtRejection;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Option<Self>, Self::Rejection> {
+                let value = $optional::<S, $value, $req>(parts, state).await?;
+                Ok(value.map($build))
+            }
+        }
+    };
 }
+
+value_extractor!(
+    CurrentUser<U>,
+    [Clone + Send + Sync + 'static],
+    Access,
+    required_user,
+    optional_user,
+    CurrentUser
+);
+value_extractor!(
+    CurrentUserWith<U, R>,
+    [Clone + Send + Sync + 'static],
+    R,
+    required_user,
+    optional_user,
+    |user| CurrentUserWith(user, PhantomData)
+);
+value_extractor!(
+    Claims<T>,
+    [DeserializeOwned],
+    Access,
+    required_claims,
+    optional_claims,
+    Claims
+);
+value_extractor!(
+    ClaimsWith<T, R>,
+    [DeserializeOwned],
+    R,
+    required_claims,
+    optional_claims,
+    |claims| ClaimsWith(claims, PhantomData)
+);

@@ -17,7 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::rejection::{JwtRejection, render_with_manager};
-use super::requirement::{Access, Requirement};
+use super::requirement::{Access, Requirement, check};
 use super::state::{BufferedBody, VerifiedCache, request_parts};
 use crate::compat::mime::{is_form, is_json};
 use crate::config::TokenLocation;
@@ -264,7 +264,8 @@ where
 }
 
 /// Protects every route of a router with one [`Requirement`]: the route-layer
-/// form of `@jwt_required(...)`. `OPTIONS` requests pass through unchecked,
+/// form of `@jwt_required(...)`. Guards included: `RequireJwtLayer<(Fresh,
+/// Admin)>` (see [`Guard`](super::Guard)). `OPTIONS` requests pass through unchecked,
 /// as in the reference, so handlers still answer them. Handlers behind the
 /// layer can take [`Jwt<R>`](super::Jwt) for free: the result is cached.
 ///
@@ -379,8 +380,12 @@ where
                 .await;
             match outcome {
                 Ok(verified) => {
+                    let checked = verified.as_ref().map_or(Ok(()), check::<R>);
                     VerifiedCache::insert(&mut parts.extensions, options, verified);
-                    inner.call(Request::from_parts(parts, body)).await
+                    match checked {
+                        Ok(()) => inner.call(Request::from_parts(parts, body)).await,
+                        Err(error) => Ok(JwtRejection::new(error, &manager).into_response()),
+                    }
                 }
                 Err(error) => Ok(JwtRejection::new(error, &manager).into_response()),
             }

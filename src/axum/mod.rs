@@ -8,15 +8,64 @@
 //! | `@jwt_required(refresh=True)` | [`Jwt<Refresh>`](Refresh) |
 //! | `@jwt_required(verify_type=False)` | [`Jwt<AnyType>`](AnyType) |
 //! | `locations=`, `skip_revocation_check=` | your own [`Requirement`] |
-//! | `verify_jwt_in_request()` | [`verify_jwt_in_request`] |
-//! | `get_jwt()`, `get_jwt_identity()`, `get_jwt_header()` | methods of [`Jwt`] (via [`DecodedToken`](crate::DecodedToken)) |
-//! | `current_user` | [`CurrentUser<U>`](CurrentUser) |
+//! | a custom decorator checking claims (`admin_required`) | a [`Guard`]: `Jwt<(Access, Admin)>`, `Jwt<(Fresh, Admin)>`; 403 through [`forbidden_loader`](JwtManagerBuilderExt::forbidden_loader) |
+//! | `verify_jwt_in_request()` | [`verify_jwt_in_request`]; the manager as the extractors find it: [`manager_for`] |
+//! | `get_jwt()`, `get_jwt_identity()`, `get_jwt_header()` | methods of [`Jwt`] (via [`DecodedToken`](crate::DecodedToken)); [`Claims<T>`](Claims) |
+//! | `current_user` | [`CurrentUser<U>`](CurrentUser) (or [`CurrentUserWith<U, R>`](CurrentUserWith)) |
 //! | `set_access_cookies(resp, token)` | `jwt.set_access_cookies(&token).await?` in the response tuple |
 //! | error callbacks | the `*_loader` methods [`JwtManagerBuilderExt`] adds to [`JwtManagerBuilder`](crate::JwtManagerBuilder) |
+//! | app-wide error handlers for errors raised in a view | [`.reject(&jwt)?`](RejectExt), [`token.reject(error)`](Jwt::reject), or `?` behind a [`JwtLayer`] |
 //! | protecting a whole blueprint | [`RequireJwtLayer`] |
 //!
 //! The manager is found in the request extensions (put there by
 //! [`JwtLayer`]) or in the router state (`JwtManager: FromRef<S>`).
+//!
+//! # Errors and custom responses
+//!
+//! Every refusal is an [`Error`](crate::Error) with a kind, a stable code
+//! ([`ErrorKind::as_str`](crate::ErrorKind::as_str)), a message and a status,
+//! rendered as a [`JwtRejection`] by the manager's custom responses
+//! ([`JwtManagerBuilderExt`]) or the reference's `{"msg": …}` default. One
+//! closure gives the whole API one error schema
+//! ([`error_response`](JwtManagerBuilderExt::error_response)).
+//!
+//! Errors a handler returns itself need the manager to get those responses:
+//! write `.reject(&jwt)?` ([`RejectExt`]) or `token.reject(error)`
+//! ([`Jwt::reject`]). A bare `?` on an `Error` only gets them behind a
+//! [`JwtLayer`]; without one it is answered with the defaults.
+//!
+//! # Custom extractors
+//!
+//! Guards ([`Guard`]) cover checks on the token. For anything else, build
+//! on [`Jwt`]: it finds the manager (honouring a [`JwtLayer`]), verifies
+//! once per request (cached), and [`Jwt::reject`] answers with the
+//! manager's responses.
+//!
+//! ```
+//! use axum::{extract::{FromRef, FromRequestParts}, http::request::Parts};
+//! use jwt_extended::{Error, JwtManager, axum::{Jwt, JwtRejection}};
+//!
+//! /// The token of the tenant named in the `X-Tenant` header.
+//! struct TenantMember(Jwt);
+//!
+//! impl<S: Send + Sync> FromRequestParts<S> for TenantMember
+//! where
+//!     JwtManager: FromRef<S>,
+//! {
+//!     type Rejection = JwtRejection;
+//!
+//!     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, JwtRejection> {
+//!         let token = Jwt::from_request_parts(parts, state).await?;
+//!         let tenant = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok());
+//!         let member = token.claim("tenant").and_then(|t| t.as_str());
+//!         if tenant.is_some() && tenant == member {
+//!             Ok(TenantMember(token))
+//!         } else {
+//!             Err(token.reject(Error::forbidden("Not a member of this tenant")))
+//!         }
+//!     }
+//! }
+//! ```
 //!
 //! # `OPTIONS` requests
 //!
@@ -36,16 +85,17 @@ mod rejection;
 mod requirement;
 mod state;
 
-pub use extract::{Claims, CurrentUser, Jwt, verify_jwt_in_request};
+pub use extract::{Claims, ClaimsWith, CurrentUser, CurrentUserWith, Jwt, verify_jwt_in_request};
 pub use layer::{
     BufferJson, DEFAULT_BODY_LIMIT, JwtLayer, JwtService, RequireJwt, RequireJwtLayer,
 };
 pub use refresh::{ImplicitRefresh, ImplicitRefreshLayer};
 pub use rejection::{
-    ErrorResponses, FlaskJson, JwtManagerBuilderExt, JwtRejection, default_error_response,
-    error_response,
+    ErrorResponses, FlaskJson, JwtManagerBuilderExt, JwtRejection, RejectExt,
+    default_error_response, error_response,
 };
-pub use requirement::{Access, AnyType, Fresh, Refresh, Requirement};
+pub use requirement::{Access, AnyType, Fresh, Guard, Refresh, Requirement};
+pub use state::manager_for;
 
 use axum_core::response::{IntoResponseParts, ResponseParts};
 use http::HeaderValue;

@@ -140,16 +140,17 @@ fn parts(error: &Error) -> (Map<String, Value>, Map<String, Value>) {
 /// `use jwt_extended::axum::JwtManagerBuilderExt;`.
 ///
 /// Each loader receives what the reference gives its callback (the token's
-/// header and claims, or the message) and returns anything that implements
-/// [`IntoResponse`]: any status, any body, any headers. Registering one
+/// header and claims, or the message) — followed by the message where the
+/// reference gives only the header and claims — and returns anything that
+/// implements [`IntoResponse`]: any status, any body, any headers. Registering one
 /// again replaces it. The responses are kept in the builder's
 /// [extensions](JwtManagerBuilder::extension_mut) as an [`ErrorResponses`],
 /// so another framework's integration can plug in the same way, from
 /// outside the core.
 pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// Response for expired tokens (`expired_token_loader`), given the
-    /// token's header and claims (verified, except for `exp`). Default: 401
-    /// `Token has expired`.
+    /// token's header and claims (verified, except for `exp`), as the
+    /// reference does, and the message. Default: 401 `Token has expired`.
     ///
     /// ```
     /// use jwt_extended::axum::JwtManagerBuilderExt;
@@ -158,16 +159,16 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// use serde_json::{Map, Value, json};
     ///
     /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
-    ///     .expired_token_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>| {
+    ///     .expired_token_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>, message: &str| {
     ///         let kind = claims.get("type").cloned().unwrap_or(Value::Null);
-    ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": "expired", "type": kind})))
+    ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": message, "type": kind})))
     ///     })
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn expired_token_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse;
 
     /// Response for every invalid token (`invalid_token_loader`): malformed,
@@ -214,8 +215,8 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
         R: IntoResponse;
 
     /// Response when a fresh token is required and the token is not
-    /// (`needs_fresh_token_loader`), given its header and claims. Default:
-    /// 401 `Fresh token required`.
+    /// (`needs_fresh_token_loader`), given its header and claims and the
+    /// message. Default: 401 `Fresh token required`.
     ///
     /// ```
     /// use jwt_extended::axum::JwtManagerBuilderExt;
@@ -224,7 +225,7 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// use serde_json::{Map, Value, json};
     ///
     /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
-    ///     .needs_fresh_token_loader(|_header: &Map<String, Value>, _claims: &Map<String, Value>| {
+    ///     .needs_fresh_token_loader(|_header: &Map<String, Value>, _claims: &Map<String, Value>, _message: &str| {
     ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": "please log in again"})))
     ///     })
     ///     .build()?;
@@ -232,11 +233,12 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// ```
     fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse;
 
     /// Response for revoked tokens (`revoked_token_loader`), given their
-    /// header and claims. Default: 401 `Token has been revoked`.
+    /// header and claims and the message. Default: 401 `Token has been
+    /// revoked`.
     ///
     /// ```
     /// use jwt_extended::axum::JwtManagerBuilderExt;
@@ -245,7 +247,7 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// use serde_json::{Map, Value, json};
     ///
     /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
-    ///     .revoked_token_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>| {
+    ///     .revoked_token_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
     ///         let kind = claims.get("type").cloned().unwrap_or(Value::Null);
     ///         (StatusCode::UNAUTHORIZED, FlaskJson(json!({"msg": format!("{kind} token revoked")})))
     ///     })
@@ -254,13 +256,14 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// ```
     fn revoked_token_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse;
 
     /// Response when the custom verification
     /// ([`token_verification_loader`](JwtManagerBuilder::token_verification_loader))
     /// refuses a token (`token_verification_failed_loader`), given its header
-    /// and claims. Default: 400 `User claims verification failed`.
+    /// and claims and the message. Default: 400 `User claims verification
+    /// failed`.
     ///
     /// ```
     /// use jwt_extended::axum::JwtManagerBuilderExt;
@@ -269,7 +272,7 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// use serde_json::{Map, Value, json};
     ///
     /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
-    ///     .token_verification_failed_loader(|_header: &Map<String, Value>, _claims: &Map<String, Value>| {
+    ///     .token_verification_failed_loader(|_header: &Map<String, Value>, _claims: &Map<String, Value>, _message: &str| {
     ///         (StatusCode::FORBIDDEN, FlaskJson(json!({"msg": "not allowed"})))
     ///     })
     ///     .build()?;
@@ -277,13 +280,14 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// ```
     fn token_verification_failed_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse;
 
     /// Response when the user lookup
     /// ([`user_lookup_loader`](JwtManagerBuilder::user_lookup_loader)) finds
     /// nobody (`user_lookup_error_loader`), given the token's header and
-    /// claims. Default: 401 `Error loading the user <identity>`.
+    /// claims and the message. Default: 401 `Error loading the user
+    /// <identity>`.
     ///
     /// ```
     /// use jwt_extended::axum::JwtManagerBuilderExt;
@@ -292,16 +296,40 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     /// use serde_json::{Map, Value, json};
     ///
     /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
-    ///     .user_lookup_error_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>| {
+    ///     .user_lookup_error_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>, message: &str| {
     ///         let who = claims.get("sub").cloned().unwrap_or(Value::Null);
-    ///         (StatusCode::NOT_FOUND, FlaskJson(json!({"msg": "no such user", "sub": who})))
+    ///         (StatusCode::NOT_FOUND, FlaskJson(json!({"msg": message, "sub": who})))
     ///     })
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn user_lookup_error_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
+        R: IntoResponse;
+
+    /// Response when an authorisation [`Guard`](super::Guard) refuses a
+    /// valid token ([`ErrorKind::Forbidden`]; not in the reference), given
+    /// the token's header and claims and the guard's message. Default: 403
+    /// `{"msg": "<the guard's message>"}`.
+    ///
+    /// ```
+    /// use jwt_extended::axum::JwtManagerBuilderExt;
+    /// use axum::http::StatusCode;
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use serde_json::{Map, Value, json};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .forbidden_loader(|_header: &Map<String, Value>, claims: &Map<String, Value>, message: &str| {
+    ///         let who = claims.get("sub").cloned().unwrap_or(Value::Null);
+    ///         (StatusCode::FORBIDDEN, FlaskJson(json!({"error": "forbidden", "message": message, "sub": who})))
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn forbidden_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse;
 
     /// Response when the blocklist store fails or times out (not in the
@@ -344,22 +372,29 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
         R: IntoResponse;
 
     /// Catch-all response for every error without a more specific loader,
-    /// given the error (its [`kind`](Error::kind),
-    /// [`message`](Error::message), [`status_code`](Error::status_code) and,
-    /// where the reference has them, the token's header and claims).
+    /// given the error (its [`kind`](Error::kind) with its stable
+    /// [code](ErrorKind::as_str), [`message`](Error::message),
+    /// [`status`](Error::status) and, where the reference has them, the
+    /// token's header and claims).
+    ///
+    /// One error schema for the whole API is this one closure: every
+    /// failure of every extractor, layer and guard, and the errors handlers
+    /// return with [`reject`](RejectExt::reject), go through it. The message
+    /// of a wiring mistake ([`ErrorKind::Misconfigured`]) is a generic
+    /// `Internal Server Error` (the detail is logged), so the body never
+    /// shows Rust type names.
     ///
     /// ```
     /// use jwt_extended::axum::JwtManagerBuilderExt;
-    /// use axum::http::StatusCode;
-    /// use jwt_extended::{JwtConfig, JwtManager, axum::FlaskJson};
+    /// use axum::Json;
+    /// use jwt_extended::{JwtConfig, JwtManager};
     /// use serde_json::json;
     ///
-    /// // Every error as {"error": {"kind": ..., "message": ...}}, same statuses.
+    /// // Every error as {"error": "<code>", "message": "<text>"}, same statuses.
     /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
     ///     .error_response(|error| {
-    ///         let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::UNAUTHORIZED);
-    ///         let body = json!({"error": {"kind": format!("{:?}", error.kind()), "message": error.message()}});
-    ///         (status, FlaskJson(body))
+    ///         let body = json!({"error": error.kind().as_str(), "message": error.message()});
+    ///         (error.status(), Json(body))
     ///     })
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -374,6 +409,10 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
 mod sealed {
     pub trait Sealed {}
     impl Sealed for crate::JwtManagerBuilder {}
+
+    pub trait SealedReject {}
+    impl SealedReject for crate::Error {}
+    impl<T> SealedReject for Result<T, crate::Error> {}
 }
 
 fn with_category<R, F>(
@@ -394,12 +433,12 @@ where
 impl JwtManagerBuilderExt for JwtManagerBuilder {
     fn expired_token_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
         with_category(self, ErrorCategory::Expired, move |e| {
             let (h, c) = parts(e);
-            f(&h, &c)
+            f(&h, &c, e.message())
         })
     }
 
@@ -421,45 +460,56 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
 
     fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
         with_category(self, ErrorCategory::NeedsFresh, move |e| {
             let (h, c) = parts(e);
-            f(&h, &c)
+            f(&h, &c, e.message())
         })
     }
 
     fn revoked_token_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
         with_category(self, ErrorCategory::Revoked, move |e| {
             let (h, c) = parts(e);
-            f(&h, &c)
+            f(&h, &c, e.message())
         })
     }
 
     fn token_verification_failed_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
         with_category(self, ErrorCategory::VerificationFailed, move |e| {
             let (h, c) = parts(e);
-            f(&h, &c)
+            f(&h, &c, e.message())
         })
     }
 
     fn user_lookup_error_loader<R, F>(self, f: F) -> Self
     where
-        F: Fn(&Map<String, Value>, &Map<String, Value>) -> R + Send + Sync + 'static,
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
         with_category(self, ErrorCategory::UserLookup, move |e| {
             let (h, c) = parts(e);
-            f(&h, &c)
+            f(&h, &c, e.message())
+        })
+    }
+
+    fn forbidden_loader<R, F>(self, f: F) -> Self
+    where
+        F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        with_category(self, ErrorCategory::Forbidden, move |e| {
+            let (h, c) = parts(e);
+            f(&h, &c, e.message())
         })
     }
 
@@ -500,15 +550,31 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
 ///
 /// The [`Error`] is also placed in the response's extensions, so a
 /// middleware can log it. Handlers can return it too, for errors of their
-/// own token work (the reference's global error handlers):
+/// own token work (the reference's global error handlers).
+///
+/// # Errors a handler returns
+///
+/// A rejection renders the manager's custom responses only if it knows the
+/// manager. Give it one, and the answer is the same with or without a
+/// [`JwtLayer`](super::JwtLayer):
+///
+/// - `.reject(&jwt)?` ([`RejectExt`]) on a `Result<_, Error>` or an
+///   [`Error`], with the manager from `State`;
+/// - [`token.reject(error)`](super::Jwt::reject) when the handler has a
+///   [`Jwt`](super::Jwt) (it carries the manager that verified it).
+///
+/// A bare `?` on an [`Error`] ([`From<Error>`](#impl-From%3CError%3E-for-JwtRejection))
+/// has no manager: behind a `JwtLayer` the layer renders it with its
+/// manager, but without one it gets the defaults (`{"msg": …}`), not your
+/// custom responses.
 ///
 /// ```
 /// use axum::extract::State;
-/// use jwt_extended::{JwtManager, axum::{FlaskJson, JwtRejection}};
+/// use jwt_extended::{JwtManager, axum::{FlaskJson, JwtRejection, RejectExt}};
 /// use serde_json::{Value, json};
 ///
 /// async fn inspect(State(jwt): State<JwtManager>, body: String) -> Result<FlaskJson<Value>, JwtRejection> {
-///     let token = jwt.decode_token(&body).await.map_err(|e| JwtRejection::new(e, &jwt))?;
+///     let token = jwt.decode_token(&body).await.reject(&jwt)?; // e.g. the expired_token_loader's answer
 ///     Ok(FlaskJson(json!({"sub": token.identity()})))
 /// }
 /// ```
@@ -579,9 +645,10 @@ impl JwtRejection {
     /// in a handler that returns `Result<_, JwtRejection>`. Behind a
     /// [`JwtLayer`](super::JwtLayer) the layer renders it with its manager's
     /// custom responses and message key (as the reference's app-wide error
-    /// handlers do for an exception raised in a view); without one it is
-    /// rendered with the defaults (key `msg`, no custom responses). Use
-    /// [`new`](Self::new) to pick the manager yourself.
+    /// handlers do for an exception raised in a view); **without one it is
+    /// rendered with the defaults** (key `msg`, no custom responses). Prefer
+    /// [`RejectExt::reject`] or [`Jwt::reject`](super::Jwt::reject), which
+    /// name the manager.
     ///
     /// ```
     /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
@@ -625,7 +692,8 @@ impl JwtRejection {
     }
 
     /// The status code of the *default* response (a custom loader may
-    /// answer another one).
+    /// answer another one): the error's [`status`](Error::status), or 200
+    /// for the `OPTIONS` exemption.
     ///
     /// ```
     /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
@@ -636,19 +704,27 @@ impl JwtRejection {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match &self.inner {
-            RejectionInner::Error { error, .. } => status_of(error),
+            RejectionInner::Error { error, .. } => error.status(),
             RejectionInner::Options => StatusCode::OK,
         }
     }
 }
 
-fn status_of(error: &Error) -> StatusCode {
-    StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+/// Logs a refusal: server-side faults (5xx) as errors, with the detail of
+/// a wiring mistake; client errors at debug level.
+fn log(error: &Error) {
+    let code = error.kind().as_str();
+    if error.status().is_server_error() {
+        tracing::error!(code, error = %error, "request refused");
+    } else {
+        tracing::debug!(code, error = %error, "request refused");
+    }
 }
 
 /// The reference's default response for an error: `{"<key>": "<message>"}`
 /// with the kind's status, encoded like Flask's `jsonify`. Custom loaders can
-/// fall back to it.
+/// fall back to it. A wiring mistake ([`ErrorKind::Misconfigured`]) answers
+/// 500 with a generic message, never its detail.
 ///
 /// ```
 /// use jwt_extended::{Error, ErrorKind, axum::default_error_response};
@@ -661,7 +737,7 @@ fn status_of(error: &Error) -> StatusCode {
 pub fn default_error_response(error: &Error, message_key: &str) -> Response {
     let mut body = Map::new();
     body.insert(message_key.to_owned(), Value::from(error.message()));
-    (status_of(error), FlaskJson(Value::Object(body))).into_response()
+    (error.status(), FlaskJson(Value::Object(body))).into_response()
 }
 
 /// The response a manager's configuration gives for `error`: its custom
@@ -684,6 +760,7 @@ pub fn default_error_response(error: &Error, message_key: &str) -> Response {
 /// ```
 #[must_use]
 pub fn error_response(manager: &JwtManager, error: &Error) -> Response {
+    log(error);
     let custom = manager
         .extension::<ErrorResponses>()
         .and_then(|r| r.handler(error));
@@ -736,31 +813,76 @@ impl IntoResponse for JwtRejection {
     fn into_response(self) -> Response {
         match self.inner {
             RejectionInner::Options => StatusCode::OK.into_response(),
-            RejectionInner::Error { error, manager } => {
-                if error.kind().status_code() >= 500 {
-                    tracing::error!(kind = ?error.kind(), error = %error, "request refused");
-                } else {
-                    tracing::debug!(kind = ?error.kind(), error = %error, "request refused");
+            RejectionInner::Error { error, manager } => match manager {
+                Some(manager) => error_response(&manager, &error),
+                None => {
+                    log(&error);
+                    let mut response = default_error_response(&error, "msg");
+                    response.extensions_mut().insert(error);
+                    response.extensions_mut().insert(RenderedWithDefaults);
+                    response
                 }
-                match manager {
-                    Some(manager) => error_response(&manager, &error),
-                    None => {
-                        let mut response = default_error_response(&error, "msg");
-                        response.extensions_mut().insert(error);
-                        response.extensions_mut().insert(RenderedWithDefaults);
-                        response
-                    }
-                }
-            }
+            },
         }
     }
 }
 
 /// `?` on an [`Error`] in a handler: rendered with the defaults (see
 /// [`JwtRejection::from_error`]), or with the manager's responses when a
-/// [`JwtLayer`](super::JwtLayer) wraps the route.
+/// [`JwtLayer`](super::JwtLayer) wraps the route. To get the manager's
+/// responses without a layer, use [`RejectExt::reject`].
 impl From<Error> for JwtRejection {
     fn from(error: Error) -> Self {
         Self::from_error(error)
+    }
+}
+
+/// `.reject(&manager)`: turns an [`Error`], or the error of a
+/// `Result<T, Error>`, into a [`JwtRejection`] rendered with that manager's
+/// custom responses and message key, with or without a
+/// [`JwtLayer`](super::JwtLayer). The explicit form of `?` for handlers
+/// (a bare `?` cannot know the manager).
+///
+/// ```
+/// use axum::{Json, extract::State};
+/// use jwt_extended::{JwtManager, axum::{JwtRejection, RejectExt}};
+/// use serde_json::{Value, json};
+///
+/// async fn login(State(jwt): State<JwtManager>) -> Result<Json<Value>, JwtRejection> {
+///     let access_token = jwt.create_access_token("alice").reject(&jwt)?;
+///     Ok(Json(json!({ "access_token": access_token })))
+/// }
+/// ```
+pub trait RejectExt: sealed::SealedReject {
+    /// What the rejection wraps: `JwtRejection` for an [`Error`],
+    /// `Result<T, JwtRejection>` for a `Result<T, Error>`.
+    type Output;
+
+    /// Attaches `manager` to the error, for rendering with its responses.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, JwtConfig, JwtManager, axum::RejectExt};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+    /// let rejection = Error::forbidden("Admins only!").reject(&jwt);
+    /// assert_eq!(rejection.status(), 403);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn reject(self, manager: &JwtManager) -> Self::Output;
+}
+
+impl RejectExt for Error {
+    type Output = JwtRejection;
+
+    fn reject(self, manager: &JwtManager) -> JwtRejection {
+        JwtRejection::new(self, manager)
+    }
+}
+
+impl<T> RejectExt for Result<T, Error> {
+    type Output = Result<T, JwtRejection>;
+
+    fn reject(self, manager: &JwtManager) -> Result<T, JwtRejection> {
+        self.map_err(|error| JwtRejection::new(error, manager))
     }
 }

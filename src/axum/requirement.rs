@@ -1,6 +1,8 @@
-//! Route requirements: the arguments of `jwt_required(...)` as types.
+//! Route requirements: the arguments of `jwt_required(...)` as types, and
+//! the authorisation guards that compose with them.
 
-use crate::manager::VerifyOptions;
+use crate::error::Error;
+use crate::manager::{Verified, VerifyOptions};
 
 /// What a route requires of its token: the arguments of the reference's
 /// `jwt_required(...)` as a type, resolved at compile time.
@@ -25,10 +27,172 @@ use crate::manager::VerifyOptions;
 /// ```
 ///
 /// `optional` is not part of a requirement: use `Option<Jwt<R>>`.
+///
+/// A requirement may also check the verified token (its claims, its loaded
+/// user) with [`check`](Self::check); the usual way is a [`Guard`] paired
+/// with a requirement in a tuple, `Jwt<(Fresh, Admin)>`.
 pub trait Requirement: Send + Sync + 'static {
     /// The verification options of routes with this requirement.
     const OPTIONS: VerifyOptions;
+
+    /// Checks a token that passed the verification of [`OPTIONS`](Self::OPTIONS):
+    /// `Err` refuses the request with that error (rendered with the
+    /// manager's responses). Accepts everything by default.
+    ///
+    /// # Errors
+    /// Whatever the requirement refuses, usually [`Error::forbidden`].
+    #[inline]
+    fn check(verified: &Verified) -> Result<(), Error> {
+        let _ = verified;
+        Ok(())
+    }
 }
+
+/// An authorisation guard: a check on a verified token beyond its type and
+/// freshness — a role, a group, a scope, any predicate on the claims or on
+/// the loaded user. A guard is a type (usually a unit struct), so it costs
+/// nothing per request but the check itself; nothing is allocated unless it
+/// refuses.
+///
+/// Pair it with a [`Requirement`] in a tuple: `Jwt<(Access, Admin)>` is "an
+/// access token of an administrator", `Jwt<(Fresh, Admin, Billing)>` a fresh
+/// one that also passes `Billing`. Tuples are requirements, so they work with
+/// every extractor ([`Jwt`](super::Jwt), [`CurrentUserWith`](super::CurrentUserWith),
+/// [`ClaimsWith`](super::ClaimsWith), `Option<…>`) and with
+/// [`RequireJwtLayer`](super::RequireJwtLayer) for a whole router.
+///
+/// A refusal answers **403** with `{"msg": MESSAGE}` (the manager's message
+/// key), an [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) error, so
+/// [`forbidden_loader`](super::JwtManagerBuilderExt::forbidden_loader) and
+/// the catch-all custom response render it like every other error. Token
+/// errors come first: a guard only sees tokens that passed verification.
+/// With `Option<Jwt<(Access, Admin)>>`, no token gives `None`, but a token
+/// that fails the guard is still refused.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use jwt_extended::{JwtConfig, JwtManager, Verified, axum::{Access, Fresh, Guard, Jwt, RequireJwtLayer}};
+///
+/// /// Tokens whose `roles` claim contains `"admin"`.
+/// struct Admin;
+///
+/// impl Guard for Admin {
+///     const MESSAGE: &'static str = "Admins only!";
+///
+///     fn allows(verified: &Verified) -> bool {
+///         verified.token().claim("roles")
+///             .and_then(|roles| roles.as_array())
+///             .is_some_and(|roles| roles.iter().any(|r| r == "admin"))
+///     }
+/// }
+///
+/// async fn dashboard(token: Jwt<(Access, Admin)>) -> String {
+///     format!("hello, admin {}", token.identity())
+/// }
+///
+/// async fn delete_user(token: Jwt<(Fresh, Admin)>) -> &'static str { // fresh *and* admin
+///     "deleted"
+/// }
+///
+/// # fn build() -> Result<Router, Box<dyn std::error::Error>> {
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let app: Router = Router::new()
+///     .route("/dashboard", get(dashboard))
+///     .route("/users/delete", get(delete_user))
+///     // or a whole router at once:
+///     .merge(
+///         Router::new()
+///             .route("/admin/stats", get(|| async { "stats" }))
+///             .route_layer(RequireJwtLayer::<(Access, Admin)>::new(jwt.clone())),
+///     )
+///     .with_state(jwt);
+/// # Ok(app) }
+/// ```
+///
+/// For a message or an error that depends on the token, implement
+/// [`check`](Self::check) instead of `allows`:
+///
+/// ```
+/// use jwt_extended::{Error, Verified, axum::Guard};
+///
+/// /// The loaded user (see `user_lookup_loader`) must be active.
+/// struct Active;
+///
+/// #[derive(Clone)]
+/// struct User { name: String, active: bool }
+///
+/// impl Guard for Active {
+///     fn check(verified: &Verified) -> Result<(), Error> {
+///         match verified.user::<User>() {
+///             Some(user) if user.active => Ok(()),
+///             Some(user) => Err(Error::forbidden(format!("{} is suspended", user.name))),
+///             None => Err(Error::forbidden("Forbidden")),
+///         }
+///     }
+/// }
+/// ```
+pub trait Guard: Send + Sync + 'static {
+    /// The message of the 403 answer when [`allows`](Self::allows) says no.
+    const MESSAGE: &'static str = "Forbidden";
+
+    /// Whether the verified token passes. Refuses everything unless
+    /// implemented (implement this or [`check`](Self::check)).
+    #[inline]
+    fn allows(verified: &Verified) -> bool {
+        let _ = verified;
+        false
+    }
+
+    /// Checks the verified token: by default [`allows`](Self::allows), and
+    /// [`Error::forbidden`]`(MESSAGE)` when it says no.
+    ///
+    /// # Errors
+    /// The refusal; any [`Error`] is rendered with the manager's responses
+    /// for its kind, so a guard may also answer something other than 403.
+    #[inline]
+    fn check(verified: &Verified) -> Result<(), Error> {
+        if Self::allows(verified) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(Self::MESSAGE))
+        }
+    }
+}
+
+/// Runs `R`'s checks (its guards) on a verified token, for the extractors
+/// and [`RequireJwtLayer`](super::RequireJwtLayer). A refusal carries the
+/// token's header and claims, like the reference's token errors, for the
+/// loaders that take them.
+pub(crate) fn check<R: Requirement>(verified: &Verified) -> Result<(), Error> {
+    R::check(verified).map_err(|error| match error.token() {
+        Some(_) => error,
+        None => error.with_token(
+            verified.token().header().clone(),
+            verified.token().claims().clone(),
+        ),
+    })
+}
+
+macro_rules! guarded_requirement {
+    ($($guard:ident),+) => {
+        /// The requirement `R` and every guard, checked in order.
+        impl<R: Requirement, $($guard: Guard),+> Requirement for (R, $($guard),+) {
+            const OPTIONS: VerifyOptions = R::OPTIONS;
+
+            #[inline]
+            fn check(verified: &Verified) -> Result<(), Error> {
+                R::check(verified)?;
+                $($guard::check(verified)?;)+
+                Ok(())
+            }
+        }
+    };
+}
+
+guarded_requirement!(G1);
+guarded_requirement!(G1, G2);
+guarded_requirement!(G1, G2, G3);
+guarded_requirement!(G1, G2, G3, G4);
 
 /// An access token (`@jwt_required()`); refresh tokens are refused. The
 /// default requirement of [`Jwt`](super::Jwt), [`CurrentUser`](super::CurrentUser) and [`Claims`](super::Claims).

@@ -87,9 +87,33 @@ impl VerifiedCache {
     }
 }
 
-/// The manager for this request: the one a `JwtLayer` inserted, else the
-/// state's.
-pub(crate) fn manager_for<S>(parts: &Parts, state: &S) -> JwtManager
+/// The manager for this request, found exactly as the built-in extractors
+/// find it: the one a [`JwtLayer`](super::JwtLayer) put in the request
+/// extensions, else the router state's (`JwtManager: FromRef<S>`). For
+/// custom extractors, instead of `JwtManager::from_ref(state)`, which
+/// ignores the layer.
+///
+/// ```
+/// use axum::{extract::{FromRef, FromRequestParts}, http::request::Parts};
+/// use jwt_extended::{JwtManager, axum::manager_for};
+///
+/// /// The message key the request's errors will use.
+/// struct ErrorKey(String);
+///
+/// impl<S: Send + Sync> FromRequestParts<S> for ErrorKey
+/// where
+///     JwtManager: FromRef<S>,
+/// {
+///     type Rejection = std::convert::Infallible;
+///
+///     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+///         let manager = manager_for(parts, state);
+///         Ok(ErrorKey(manager.config().error_message_key().to_owned()))
+///     }
+/// }
+/// ```
+#[must_use]
+pub fn manager_for<S>(parts: &Parts, state: &S) -> JwtManager
 where
     JwtManager: FromRef<S>,
 {
