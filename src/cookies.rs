@@ -55,9 +55,18 @@ pub struct CookieOptions {
 }
 
 impl CookieOptions {
+    /// No overrides: the configured `Max-Age` and `Domain`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            max_age: None,
+            domain: None,
+        }
+    }
+
     /// Sets `max_age`.
     #[must_use]
-    pub fn max_age(mut self, seconds: u64) -> Self {
+    pub const fn max_age(mut self, seconds: u64) -> Self {
         self.max_age = Some(seconds);
         self
     }

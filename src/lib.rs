@@ -105,13 +105,21 @@ pub mod testing;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
-pub use config::{Algorithm, JwtConfig};
+// What nearly every app names sits at the root; the modules hold the rest.
+pub use config::{
+    Algorithm, ConfigError, ConfigWarning, Expiry, JwtConfig, SameSite, TokenLocation,
+};
+pub use cookies::{CookieOptions, CookieSet, CookieToken, SetCookie};
 pub use error::{Error, ErrorCategory, ErrorKind};
+pub use hooks::{DecodeKeyLoader, TokenVerifier, UserLoader};
 pub use manager::{
     DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager, JwtManagerBuilder, Verified,
     VerifyOptions,
 };
-pub use token::{DecodedToken, TokenType};
+pub use token::{
+    DecodedToken, Identity, IdentityClaim, IssuedToken, SigningKey, TokenBuilder, TokenPair,
+    TokenType,
+};
 
 /// The `jsonwebtoken` crate, for its key types (`EncodingKey`,
 /// `DecodingKey`) used by the key loaders.

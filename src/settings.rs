@@ -5,7 +5,7 @@ use http::HeaderName;
 use serde_json::Value;
 
 use crate::config::{
-    Algorithm, Audience, ConfigError, ConfigWarning, Expiry, JwtConfig, TokenLocation,
+    Algorithm, ConfigError, ConfigWarning, Expiry, JwtConfig, OneOrMany, TokenLocation,
 };
 
 /// A validated [`JwtConfig`] plus derived values.
@@ -238,8 +238,8 @@ fn claim_rules(config: &JwtConfig) -> ClaimRules {
 /// empty string or list writes no `aud`.
 fn encode_audience(config: &JwtConfig) -> Option<Value> {
     match config.encode_audience() {
-        Some(Audience::One(one)) if !one.is_empty() => Some(Value::from(one.as_str())),
-        Some(Audience::Many(many)) if !many.is_empty() => Some(Value::from(many.clone())),
+        Some(OneOrMany::One(one)) if !one.is_empty() => Some(Value::from(one.as_str())),
+        Some(OneOrMany::Many(many)) if !many.is_empty() => Some(Value::from(many.clone())),
         _ => None,
     }
 }

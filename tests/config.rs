@@ -18,7 +18,7 @@ use axum::routing::get;
 use common::*;
 use jwt_extended::axum::{FlaskJson, Jwt};
 use jwt_extended::config::{
-    Audience, ConfigError, Expiry, JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES, SameSite,
+    ConfigError, Expiry, JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES, OneOrMany, SameSite,
     TokenLocation,
 };
 use jwt_extended::{Algorithm, JwtManager, JwtManagerBuilder};
@@ -89,8 +89,8 @@ fn snapshot(c: &JwtConfig) -> BTreeMap<&'static str, Value> {
             "JWT_ENCODE_AUDIENCE",
             match c.encode_audience() {
                 None => Value::Null,
-                Some(Audience::One(one)) => json!(one),
-                Some(Audience::Many(many)) => json!(many),
+                Some(OneOrMany::One(one)) => json!(one),
+                Some(OneOrMany::Many(many)) => json!(many),
             },
         ),
         ("JWT_ENCODE_ISSUER", json!(c.encode_issuer())),
@@ -945,11 +945,11 @@ fn from_vars_parsing() {
     );
     // Audiences: one string, a comma list or a JSON list.
     let one = vars(&[("JWT_ENCODE_AUDIENCE", "api")]);
-    assert_eq!(one.encode_audience(), Some(&Audience::One("api".into())));
+    assert_eq!(one.encode_audience(), Some(&OneOrMany::One("api".into())));
     let many = vars(&[("JWT_ENCODE_AUDIENCE", r#"["a", "b"]"#)]);
     assert_eq!(
         many.encode_audience(),
-        Some(&Audience::Many(vec!["a".into(), "b".into()]))
+        Some(&OneOrMany::Many(vec!["a".into(), "b".into()]))
     );
     assert_eq!(
         vars(&[("JWT_DECODE_ISSUER", "me, you")]).decode_issuer(),

@@ -34,9 +34,10 @@ struct DecodeRequest {
 }
 
 async fn decode(State(jwt): State<JwtManager>, Json(request): Json<DecodeRequest>) -> Response {
-    let mut options = DecodeOptions::default();
-    options.csrf_value = request.csrf_value.as_deref();
-    options.allow_expired = request.allow_expired;
+    let mut options = DecodeOptions::new().allow_expired(request.allow_expired);
+    if let Some(csrf) = request.csrf_value.as_deref() {
+        options = options.csrf_value(csrf);
+    }
     match jwt.decode_token_with(&request.token, options).await {
         Ok(token) => FlaskJson(Value::Object(token.claims().clone())).into_response(),
         Err(error) => {
@@ -381,10 +382,13 @@ async fn alternate_identity_claim() {
 async fn get_jti() {
     let manager = manager();
     let token = encode(&default_access_token());
-    let jti = manager.jti(&token).await.unwrap_or_else(|e| panic!("{e}"));
+    let jti = manager
+        .decode_jti(&token)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(jti.as_deref(), Some("1234"));
     // `get_jti` verifies fully.
-    match manager.jti("foobarbaz").await {
+    match manager.decode_jti("foobarbaz").await {
         Ok(jti) => panic!("a malformed token gave a jti: {jti:?}"),
         Err(e) => assert_eq!(e.message(), "Not enough segments"),
     }

@@ -7,7 +7,7 @@
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::messages as m;
-use jwt_extended::request::{Body, RequestParts};
+use jwt_extended::request::{RequestBody, RequestParts};
 use jwt_extended::{DecodedToken, JwtConfig, JwtManager, VerifyOptions};
 use serde_json::Value;
 
@@ -266,8 +266,8 @@ async fn each_recorded_request_gets_the_same_answer_here() -> TestResult {
     for (name, entry) in recorded()? {
         let manager = manager_for(&entry)?;
         let (method, headers, query, body) = request_of(&entry)?;
-        let parts =
-            RequestParts::new(&method, &headers, query.as_deref()).with_body(Body::Buffered(&body));
+        let parts = RequestParts::new(&method, &headers, query.as_deref())
+            .with_body(RequestBody::Buffered(&body));
         let options = match entry["request"]["route"].as_str() {
             Some("/fresh") => VerifyOptions::new().fresh(true),
             Some("/refresh") => VerifyOptions::new().refresh(true),

@@ -243,7 +243,7 @@ async fn logs_never_show_secrets_or_tokens() {
         .create_access_token("alice")
         .unwrap_or_else(|e| panic!("{e}"));
     let csrf = jwt
-        .csrf_token(&token)
+        .decode_csrf_token(&token)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let cookies = jwt

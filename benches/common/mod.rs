@@ -381,7 +381,7 @@ impl RouterPair {
         }
         let jwt = builder.build().expect("manager");
         let ours_token = jwt.create_access_token(IDENTITY).expect("token");
-        let ours_csrf = jwt.csrf_token(&ours_token).await.expect("csrf");
+        let ours_csrf = jwt.decode_csrf_token(&ours_token).await.expect("csrf");
         let ours = Router::new()
             .route("/protected", get(ours_protected).post(ours_protected))
             .with_state(jwt);

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::request::Parts;
 
 use crate::manager::{JwtManager, Verified, VerifyOptions};
-use crate::request::{Body, RequestParts};
+use crate::request::{RequestBody, RequestParts};
 
 /// The request body as the layer buffered it.
 #[derive(Debug, Clone)]
@@ -127,9 +127,9 @@ where
 /// The request view the core flow reads, from axum request parts.
 pub(crate) fn request_parts<'a>(parts: &'a Parts) -> RequestParts<'a> {
     let body = match parts.extensions.get::<BufferedBody>() {
-        Some(BufferedBody::Complete(bytes)) => Body::Buffered(bytes),
-        Some(BufferedBody::TooLarge) => Body::TooLarge,
-        None => Body::NotBuffered,
+        Some(BufferedBody::Complete(bytes)) => RequestBody::Buffered(bytes),
+        Some(BufferedBody::TooLarge) => RequestBody::TooLarge,
+        None => RequestBody::NotBuffered,
     };
     RequestParts::new(&parts.method, &parts.headers, parts.uri.query()).with_body(body)
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::options::OPTION_NAMES;
 use super::warning::closest_option;
 use super::{
-    Algorithm, Audience, ConfigError, ConfigWarning, Expiry, JwtConfig, SameSite, Secret,
+    Algorithm, ConfigError, ConfigWarning, Expiry, JwtConfig, OneOrMany, SameSite, Secret,
     TokenLocation,
 };
 
@@ -426,16 +426,19 @@ pub(super) fn locations(
 
 /// An audience or issuer: empty is unset, a list (JSON or with commas) is
 /// many, anything else one (a JSON string is unquoted).
-pub(super) fn audience(option: &'static str, value: &str) -> Result<Option<Audience>, ConfigError> {
+pub(super) fn audience(
+    option: &'static str,
+    value: &str,
+) -> Result<Option<OneOrMany>, ConfigError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
     if trimmed.starts_with('[') || trimmed.contains(',') {
         let list = list(option, trimmed)?;
-        return Ok((!list.is_empty()).then_some(Audience::Many(list)));
+        return Ok((!list.is_empty()).then_some(OneOrMany::Many(list)));
     }
-    Ok(Some(Audience::One(
+    Ok(Some(OneOrMany::One(
         serde_json::from_str::<String>(trimmed).unwrap_or_else(|_| trimmed.to_owned()),
     )))
 }

@@ -78,7 +78,9 @@ pub use algorithm::Algorithm;
 pub use env::EnvOptions;
 pub use error::ConfigError;
 pub use options::{JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES};
-pub use types::{Audience, Expiry, SameSite, Secret, TokenLocation};
+#[allow(deprecated)]
+pub use types::Audience;
+pub use types::{Expiry, OneOrMany, SameSite, Secret, TokenLocation};
 pub use warning::ConfigWarning;
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 //! | `value_into[T]` | `T` (`Copy`)        | `impl Into<T>`                  | `T`                 |
 //! | `list[T]`       | `Vec<T>`            | `impl IntoIterator<Item = T>`   | `&[T]`              |
 //! | `maybe[T]`      | `Option<T>`         | `impl Into<T>` ²                | `Option<&T>`        |
-//! | `audiences`     | `Option<Vec<String>>` | `impl Into<Audience>` ²       | `Option<&[String]>` |
+//! | `audiences`     | `Option<Vec<String>>` | `impl Into<OneOrMany>` ²       | `Option<&[String]>` |
 //!
 //! ¹ with `S: Into<String>`. ² The setter sets the option (`Some`); the
 //! default is unset. ³ `None` until set, read as `false`: the setter and
@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use super::env;
 use super::{
-    Algorithm, Audience, ConfigError, ConfigWarning, Expiry, SameSite, Secret, TokenLocation,
+    Algorithm, ConfigError, ConfigWarning, Expiry, OneOrMany, SameSite, Secret, TokenLocation,
 };
 
 /// The non-session cookie lifetime of the reference (about one year).
@@ -205,7 +205,7 @@ macro_rules! option_kind {
     (@setter audiences; $(#[$m:meta])* $field:ident, $setter:ident) => {
         $(#[$m])*
         #[must_use]
-        pub fn $setter(mut self, value: impl Into<Audience>) -> Self {
+        pub fn $setter(mut self, value: impl Into<OneOrMany>) -> Self {
             self.$field = Some(value.into().as_slice().to_vec());
             self
         }
@@ -377,7 +377,7 @@ options! {
             parse env::seconds, set with_decode_leeway;
         /// `JWT_ENCODE_AUDIENCE` (default unset): `aud` written into new tokens,
         /// a string or a list.
-        "JWT_ENCODE_AUDIENCE" => encode_audience: maybe[Audience] = None,
+        "JWT_ENCODE_AUDIENCE" => encode_audience: maybe[OneOrMany] = None,
             parse env::audience, set with_encode_audience;
         /// `JWT_ENCODE_ISSUER` (default unset): `iss` written into new tokens.
         "JWT_ENCODE_ISSUER" => encode_issuer: maybe_text = None,

@@ -110,35 +110,51 @@ impl SameSite {
     }
 }
 
-/// An audience, as written into new tokens (`JWT_ENCODE_AUDIENCE`): a single
-/// string or a list, kept as given.
+/// One string or a list of strings, kept as given: what the audience and
+/// issuer options take (`JWT_ENCODE_AUDIENCE` writes it into new tokens as
+/// `"aud": "value"` or `"aud": ["a", "b"]`; `JWT_DECODE_AUDIENCE` and
+/// `JWT_DECODE_ISSUER` accept any of its strings).
+///
+/// ```
+/// use jwt_extended::config::OneOrMany;
+///
+/// assert_eq!(OneOrMany::from("api").as_slice(), ["api"]);
+/// assert_eq!(OneOrMany::from(vec!["a", "b"]).as_slice(), ["a", "b"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Audience {
-    /// `"aud": "value"`.
+pub enum OneOrMany {
+    /// One string.
     One(String),
-    /// `"aud": ["a", "b"]`.
+    /// A list of strings.
     Many(Vec<String>),
 }
 
-impl From<&str> for Audience {
+/// Renamed to [`OneOrMany`]: the issuer options take it too.
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `OneOrMany` (the issuer options take it too)"
+)]
+pub type Audience = OneOrMany;
+
+impl From<&str> for OneOrMany {
     fn from(value: &str) -> Self {
         Self::One(value.to_owned())
     }
 }
 
-impl From<String> for Audience {
+impl From<String> for OneOrMany {
     fn from(value: String) -> Self {
         Self::One(value)
     }
 }
 
-impl<S: Into<String>> From<Vec<S>> for Audience {
+impl<S: Into<String>> From<Vec<S>> for OneOrMany {
     fn from(value: Vec<S>) -> Self {
         Self::Many(value.into_iter().map(Into::into).collect())
     }
 }
 
-impl Audience {
+impl OneOrMany {
     /// The audiences as a list (a single string is a one-element list).
     #[must_use]
     pub fn as_slice(&self) -> &[String] {

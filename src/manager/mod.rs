@@ -131,15 +131,11 @@ impl JwtManager {
         self.inner.extensions.get::<T>()
     }
 
-    /// Whether a user loader is registered.
+    /// The type name of the registered user loader's user, if any (for the
+    /// log line of a `CurrentUser` of the wrong type).
     #[must_use]
-    pub fn has_user_loader(&self) -> bool {
-        self.inner.hooks.user_loader.is_some()
-    }
-
-    /// The type name of the registered user loader's user, if any.
-    #[must_use]
-    pub fn user_type_name(&self) -> Option<&'static str> {
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn user_type_name(&self) -> Option<&'static str> {
         self.inner
             .hooks
             .user_loader

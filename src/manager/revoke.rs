@@ -179,13 +179,7 @@ impl JwtManager {
     /// [`revoke`](Self::revoke).
     pub async fn revoke_encoded(&self, token: &str) -> Result<(), Error> {
         let decoded = self
-            .decode_token_with(
-                token,
-                DecodeOptions {
-                    allow_expired: true,
-                    ..DecodeOptions::default()
-                },
-            )
+            .decode_token_with(token, DecodeOptions::new().allow_expired(true))
             .await?;
         self.revoke(&decoded).await
     }
@@ -309,13 +303,7 @@ impl JwtManager {
         refresh_token: &str,
     ) -> Result<(), Error> {
         let refresh = self
-            .decode_token_with(
-                refresh_token,
-                DecodeOptions {
-                    allow_expired: true,
-                    ..DecodeOptions::default()
-                },
-            )
+            .decode_token_with(refresh_token, DecodeOptions::new().allow_expired(true))
             .await?;
         if !refresh.is_refresh() {
             return Err(Error::new(

@@ -170,14 +170,59 @@ impl Verified {
     }
 }
 
-/// Options for [`JwtManager::decode_token_with`].
-#[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
+/// Options for [`JwtManager::decode_token_with`] (the reference's
+/// `decode_token(token, csrf_value, allow_expired)`), built like
+/// [`VerifyOptions`]: `const` setters over the defaults.
+///
+/// ```
+/// use jwt_extended::DecodeOptions;
+///
+/// const LOGOUT: DecodeOptions<'static> = DecodeOptions::new().allow_expired(true);
+/// assert!(LOGOUT.is_allow_expired());
+/// assert_eq!(DecodeOptions::new().csrf_value("c5f1").csrf(), Some("c5f1"));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DecodeOptions<'a> {
-    /// A CSRF value to compare with the token's `csrf` claim.
-    pub csrf_value: Option<&'a str>,
-    /// Skip the expiry check (everything else is still verified).
-    pub allow_expired: bool,
+    csrf_value: Option<&'a str>,
+    allow_expired: bool,
+}
+
+impl<'a> DecodeOptions<'a> {
+    /// Full verification, no CSRF value (what [`JwtManager::decode_token`] does).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            csrf_value: None,
+            allow_expired: false,
+        }
+    }
+
+    /// `csrf_value=`: a CSRF value to compare with the token's `csrf` claim.
+    #[must_use]
+    pub const fn csrf_value(mut self, value: &'a str) -> Self {
+        self.csrf_value = Some(value);
+        self
+    }
+
+    /// `allow_expired=`: skip the expiry check (everything else is still
+    /// verified).
+    #[must_use]
+    pub const fn allow_expired(mut self, allow: bool) -> Self {
+        self.allow_expired = allow;
+        self
+    }
+
+    /// The CSRF value to compare, if any.
+    #[must_use]
+    pub const fn csrf(&self) -> Option<&'a str> {
+        self.csrf_value
+    }
+
+    /// Whether expired tokens are accepted.
+    #[must_use]
+    pub const fn is_allow_expired(&self) -> bool {
+        self.allow_expired
+    }
 }
 
 impl JwtManager {
@@ -222,12 +267,47 @@ impl JwtManager {
         jws::unverified_header(token.as_bytes())
     }
 
-    /// The `jti` of a token, after full verification (`get_jti`).
+    /// Decodes a token (full verification) and returns its `jti` (the
+    /// reference's `get_jti`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("k"))?;
+    /// let issued = jwt.access_token("alice").issue()?;
+    /// assert_eq!(jwt.decode_jti(issued.as_str()).await?.as_deref(), issued.jti());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// As [`decode_token`](Self::decode_token).
-    pub async fn jti(&self, token: &str) -> Result<Option<String>, Error> {
+    pub async fn decode_jti(&self, token: &str) -> Result<Option<String>, Error> {
         Ok(self.decode_token(token).await?.jti().map(str::to_owned))
+    }
+
+    /// Renamed to [`decode_jti`](Self::decode_jti): it decodes the token.
+    ///
+    /// # Errors
+    /// As [`decode_token`](Self::decode_token).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `decode_jti` (it decodes the token)"
+    )]
+    pub async fn jti(&self, token: &str) -> Result<Option<String>, Error> {
+        self.decode_jti(token).await
+    }
+
+    /// Renamed to [`decode_csrf_token`](Self::decode_csrf_token): it decodes
+    /// the token.
+    ///
+    /// # Errors
+    /// As [`decode_csrf_token`](Self::decode_csrf_token).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed to `decode_csrf_token` (it decodes the token)"
+    )]
+    pub async fn csrf_token(&self, token: &str) -> Result<String, Error> {
+        self.decode_csrf_token(token).await
     }
 
     /// The `csrf` claim of a token, after full verification
@@ -237,7 +317,7 @@ impl JwtManager {
     /// # Errors
     /// As [`decode_token`](Self::decode_token), and `Missing claim: csrf` if
     /// the token has none.
-    pub async fn csrf_token(&self, token: &str) -> Result<String, Error> {
+    pub async fn decode_csrf_token(&self, token: &str) -> Result<String, Error> {
         let decoded = self.decode_token(token).await?;
         decoded
             .csrf()

@@ -22,20 +22,6 @@ use crate::error::{Error, ErrorKind};
 use crate::messages;
 use crate::settings::Settings;
 
-/// Compares two secrets in constant time (for equal lengths; the length
-/// itself is not secret).
-///
-/// ```
-/// use jwt_extended::csrf::constant_time_eq;
-///
-/// assert!(constant_time_eq(b"4f1a-csrf", b"4f1a-csrf"));
-/// assert!(!constant_time_eq(b"4f1a-csrf", b"4f1a-csrF"));
-/// ```
-#[must_use]
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    crate::secure::constant_time_eq(a, b)
-}
-
 /// Whether `method` (as sent, e.g. `POST`) is one of the configured CSRF
 /// methods. Like the reference, the request method is upper-cased and the
 /// comparison with the configured names is case-sensitive.
@@ -115,6 +101,7 @@ fn form_field(request: &RequestParts<'_>, field: &str) -> Result<Option<String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secure::constant_time_eq;
 
     #[test]
     fn compares_exactly() {

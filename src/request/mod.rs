@@ -30,7 +30,7 @@ use crate::settings::Settings;
 /// [`RequestParts`] for an example).
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
-pub enum Body<'a> {
+pub enum RequestBody<'a> {
     /// The body was not buffered (no layer, or not needed for this request).
     #[default]
     NotBuffered,
@@ -40,6 +40,11 @@ pub enum Body<'a> {
     TooLarge,
 }
 
+/// Renamed to [`RequestBody`] (axum has a `Body` of its own, and this is
+/// a view of what the layer buffered).
+#[deprecated(since = "0.2.0", note = "renamed to `RequestBody`")]
+pub type Body<'a> = RequestBody<'a>;
+
 /// The parts of a request that token lookup reads, for
 /// [`JwtManager::verify_request`](crate::JwtManager::verify_request) outside
 /// axum.
@@ -47,7 +52,7 @@ pub enum Body<'a> {
 /// ```
 /// use http::{HeaderMap, Method};
 /// use jwt_extended::{JwtConfig, JwtManager, VerifyOptions, config::TokenLocation};
-/// use jwt_extended::request::{Body, RequestParts};
+/// use jwt_extended::request::{RequestBody, RequestParts};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let jwt = JwtManager::new(
@@ -57,7 +62,7 @@ pub enum Body<'a> {
 /// let mut headers = HeaderMap::new();
 /// headers.insert("content-type", "application/json".parse()?);
 /// let parts = RequestParts::new(&Method::POST, &headers, None)
-///     .with_body(Body::Buffered(body.as_bytes()));
+///     .with_body(RequestBody::Buffered(body.as_bytes()));
 /// let verified = jwt.verify_request(&parts, &VerifyOptions::new()).await?;
 /// assert_eq!(verified.map(|v| v.location()), Some(TokenLocation::Json));
 /// # Ok(()) }
@@ -74,7 +79,7 @@ pub struct RequestParts<'a> {
     /// The raw query string (without `?`), if any.
     pub query: Option<&'a str>,
     /// The buffered body, for the `json` location and CSRF form fields.
-    pub body: Body<'a>,
+    pub body: RequestBody<'a>,
 }
 
 impl<'a> RequestParts<'a> {
@@ -85,13 +90,13 @@ impl<'a> RequestParts<'a> {
             method,
             headers,
             query,
-            body: Body::NotBuffered,
+            body: RequestBody::NotBuffered,
         }
     }
 
     /// Adds the buffered body.
     #[must_use]
-    pub fn with_body(mut self, body: Body<'a>) -> Self {
+    pub fn with_body(mut self, body: RequestBody<'a>) -> Self {
         self.body = body;
         self
     }
@@ -125,12 +130,12 @@ pub(crate) fn find_in<'a>(
 /// (`purpose` names which, in the message when it was not buffered).
 pub(super) fn body_bytes<'a>(request: &RequestParts<'a>, purpose: &str) -> Result<&'a [u8], Error> {
     match request.body {
-        Body::Buffered(bytes) => Ok(bytes),
-        Body::TooLarge => Err(Error::new(
+        RequestBody::Buffered(bytes) => Ok(bytes),
+        RequestBody::TooLarge => Err(Error::new(
             ErrorKind::BodyTooLarge,
             "Request body is too large to look for a token",
         )),
-        Body::NotBuffered => Err(Error::misconfigured(format!(
+        RequestBody::NotBuffered => Err(Error::misconfigured(format!(
             "jwt-extended needs the request body for {purpose}, but it was not buffered: add `JwtLayer` to the router (`.layer(JwtLayer::new(manager))`)"
         ))),
     }
