@@ -20,19 +20,10 @@ fn manager() -> JwtManager {
 }
 
 /// An inner service over a non-axum body, answering with the body's length.
-fn full_body_service() -> impl tower::Service<
-    Request<Full<Bytes>>,
-    Response = Response,
-    Error = Infallible,
-    Future = impl Send,
-> + Clone
-+ Send
-+ 'static {
-    service_fn(|request: Request<Full<Bytes>>| async move {
-        use http_body::Body as _;
-        let len = request.body().size_hint().exact().unwrap_or_default();
-        Ok::<_, Infallible>(format!("{len} bytes").into_response())
-    })
+async fn body_length(request: Request<Full<Bytes>>) -> Result<Response, Infallible> {
+    use http_body::Body as _;
+    let len = request.body().size_hint().exact().unwrap_or_default();
+    Ok(format!("{len} bytes").into_response())
 }
 
 fn full_request(token: Option<&str>) -> Request<Full<Bytes>> {
@@ -55,7 +46,7 @@ async fn body_text(response: Response) -> String {
 #[tokio::test]
 async fn require_jwt_layer_works_over_a_non_axum_body() {
     let jwt = manager();
-    let service = RequireJwtLayer::<Access>::new(jwt.clone()).layer(full_body_service());
+    let service = RequireJwtLayer::<Access>::new(jwt.clone()).layer(service_fn(body_length));
 
     let missing = service.clone().oneshot(full_request(None)).await;
     let missing = missing.unwrap_or_else(|never| match never {});
@@ -144,7 +135,10 @@ async fn rejection_status_is_the_status_sent() {
         "Signature verification failed",
     ));
     assert_eq!(bare.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(bare.into_response().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bare.into_response().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
