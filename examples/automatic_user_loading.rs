@@ -200,7 +200,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     // `create_access_token(identity=user)`: the user object itself.
     match state.jwt.create_access_token(&user) {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => jwt_extended::axum::error_response(&state.jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&state.jwt, &error),
     }
 }
 

@@ -25,7 +25,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use jwt_extended::axum::{FlaskJson, Jwt, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, render_error};
 use jwt_extended::blocklist::SqlBlocklist;
 use jwt_extended::blocklist::sqlx::sqlite::SqlitePoolOptions;
 use jwt_extended::{JwtConfig, JwtManager};
@@ -36,7 +36,7 @@ const ACCESS_EXPIRES: Duration = Duration::from_secs(3600);
 async fn login(State(jwt): State<JwtManager>) -> Response {
     match jwt.create_access_token("example_user") {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
@@ -45,7 +45,7 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
 async fn logout(State(jwt): State<JwtManager>, token: Jwt) -> Response {
     match jwt.revoke(&token).await {
         Ok(()) => FlaskJson(json!({"msg": "JWT revoked"})).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

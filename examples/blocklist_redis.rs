@@ -29,7 +29,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use jwt_extended::axum::{FlaskJson, Jwt, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, render_error};
 use jwt_extended::blocklist::RedisBlocklist;
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::json;
@@ -39,7 +39,7 @@ const ACCESS_EXPIRES: Duration = Duration::from_secs(3600);
 async fn login(State(jwt): State<JwtManager>) -> Response {
     match jwt.create_access_token("example_user") {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
@@ -48,7 +48,7 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
 async fn logout(State(jwt): State<JwtManager>, token: Jwt) -> Response {
     match jwt.revoke(&token).await {
         Ok(()) => FlaskJson(json!({"msg": "Access token revoked"})).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

@@ -34,7 +34,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use jwt_extended::axum::{FlaskJson, ImplicitRefreshLayer, Jwt, error_response};
+use jwt_extended::axum::{FlaskJson, ImplicitRefreshLayer, Jwt, render_error};
 use jwt_extended::config::{SameSite, TokenLocation};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
@@ -85,7 +85,7 @@ async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -
             FlaskJson(json!({"msg": "login successful", "user": username})),
         )
             .into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use jwt_extended::axum::{FlaskJson, ImplicitRefreshLayer, Jwt, error_response};
+use jwt_extended::axum::{FlaskJson, ImplicitRefreshLayer, Jwt, render_error};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::json;
@@ -35,7 +35,7 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
     };
     match cookies {
         Ok(cookies) => (cookies, FlaskJson(json!({"msg": "login successful"}))).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

@@ -25,7 +25,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Requirement, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Requirement, render_error};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{JwtConfig, JwtManager, VerifyOptions};
 use serde_json::json;
@@ -37,7 +37,7 @@ fn new_token(jwt: &JwtManager) -> Result<String, jwt_extended::Error> {
 async fn login_without_cookies(State(jwt): State<JwtManager>) -> Response {
     match new_token(&jwt) {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
@@ -48,7 +48,7 @@ async fn login_with_cookies(State(jwt): State<JwtManager>) -> Response {
     };
     match cookies {
         Ok(cookies) => (cookies, FlaskJson(json!({"msg": "login successful"}))).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

@@ -48,7 +48,7 @@ fn expired_token_response(
 async fn login(State(jwt): State<JwtManager>) -> Response {
     match jwt.create_access_token("example_user") {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&jwt, &error),
     }
 }
 

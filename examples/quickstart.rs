@@ -58,7 +58,7 @@ async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -
     }
     match jwt.create_access_token(username) {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&jwt, &error),
     }
 }
 

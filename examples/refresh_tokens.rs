@@ -30,7 +30,7 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
         Ok((access, refresh)) => {
             FlaskJson(json!({ "access_token": access, "refresh_token": refresh })).into_response()
         }
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&jwt, &error),
     }
 }
 
@@ -38,7 +38,7 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
 async fn refresh(State(jwt): State<JwtManager>, token: Jwt<Refresh>) -> Response {
     match jwt.create_access_token(token.identity()) {
         Ok(access) => FlaskJson(json!({ "access_token": access })).into_response(),
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&jwt, &error),
     }
 }
 

@@ -50,7 +50,7 @@ async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -
         Ok((access, refresh)) => {
             FlaskJson(json!({ "access_token": access, "refresh_token": refresh })).into_response()
         }
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&jwt, &error),
     }
 }
 
@@ -58,7 +58,7 @@ async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -
 async fn refresh(State(jwt): State<JwtManager>, token: Jwt<Refresh>) -> Response {
     match jwt.access_token(token.identity()).fresh(false).create() {
         Ok(access) => FlaskJson(json!({ "access_token": access })).into_response(),
-        Err(error) => jwt_extended::axum::error_response(&jwt, &error),
+        Err(error) => jwt_extended::axum::render_error(&jwt, &error),
     }
 }
 

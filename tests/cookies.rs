@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use common::{manager_with, send};
 use cookie_support::{Client, cookie, multipart, parsed};
-use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Refresh, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Refresh, render_error};
 use jwt_extended::config::{SameSite, TokenLocation};
 use jwt_extended::cookies::CookieOptions;
 use jwt_extended::{ErrorKind, JwtConfig, JwtManager};
@@ -36,7 +36,7 @@ async fn access_token(State(jwt): State<JwtManager>, Query(params): Params) -> R
     };
     match cookies {
         Ok(cookies) => (cookies, FlaskJson(json!({"login": true}))).into_response(),
-        Err(e) => error_response(&jwt, &e),
+        Err(e) => render_error(&jwt, &e),
     }
 }
 
@@ -50,7 +50,7 @@ async fn refresh_token(State(jwt): State<JwtManager>, Query(params): Params) -> 
     };
     match cookies {
         Ok(cookies) => (cookies, FlaskJson(json!({"login": true}))).into_response(),
-        Err(e) => error_response(&jwt, &e),
+        Err(e) => render_error(&jwt, &e),
     }
 }
 

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::*;
 use jwt_extended::axum::JwtManagerBuilderExt;
-use jwt_extended::axum::{FlaskJson, Fresh, Jwt, JwtLayer, JwtRejection, Refresh, error_response};
+use jwt_extended::axum::{FlaskJson, Fresh, Jwt, JwtLayer, JwtRejection, Refresh, render_error};
 use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 use jwt_extended::{DecodedToken, Error, ErrorKind, JwtConfig, JwtManager, JwtManagerBuilder};
 use serde_json::{Map, Value, json};
@@ -36,11 +36,11 @@ async fn decode_by_hand(State(jwt): State<JwtManager>) -> Response {
         .create();
     let token = match expired {
         Ok(token) => token,
-        Err(error) => return error_response(&jwt, &error),
+        Err(error) => return render_error(&jwt, &error),
     };
     match jwt.decode_token(&token).await {
         Ok(_) => FlaskJson(json!({"msg": "baz"})).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
@@ -431,7 +431,7 @@ async fn raw(app: &Router, uri: &str, token: Option<&str>) -> Response {
 
 #[tokio::test]
 async fn the_original_error_is_in_the_response_extensions() {
-    // Default responses, custom ones, the catch-all and error_response()
+    // Default responses, custom ones, the catch-all and render_error()
     // from a handler all carry it.
     for jwt in [
         build(builder()),

@@ -3,7 +3,7 @@
 //! The reference calls `decode_token` directly and checks the exception
 //! class. Here every decode goes through a real route, `POST /decode`, whose
 //! handler calls [`JwtManager::decode_token_with`] and answers errors with
-//! [`error_response`] (what the reference's global error handlers do), adding
+//! [`render_error`] (what the reference's global error handlers do), adding
 //! the [`ErrorKind`] in an `x-error-kind` header so that the tests can check
 //! the class as well as the status and message.
 
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use common::*;
-use jwt_extended::axum::{FlaskJson, error_response};
+use jwt_extended::axum::{FlaskJson, render_error};
 use jwt_extended::hooks::SigningKey;
 use jwt_extended::jsonwebtoken::DecodingKey;
 use jwt_extended::{DecodeOptions, ErrorKind, JwtConfig, JwtManager};
@@ -41,7 +41,7 @@ async fn decode(State(jwt): State<JwtManager>, Json(request): Json<DecodeRequest
     match jwt.decode_token_with(&request.token, options).await {
         Ok(token) => FlaskJson(Value::Object(token.claims().clone())).into_response(),
         Err(error) => {
-            let mut response = error_response(&jwt, &error);
+            let mut response = render_error(&jwt, &error);
             let kind = HeaderValue::from_str(&format!("{:?}", error.kind()))
                 .unwrap_or_else(|e| panic!("{e}"));
             response.headers_mut().insert("x-error-kind", kind);

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use common::{TestResponse, hs_token, manager_with, now, payload, request, send};
 use cookie_support::parsed;
 use jwt_extended::axum::{
-    FlaskJson, ImplicitRefreshLayer, Jwt, Refresh, RequireJwtLayer, error_response,
+    FlaskJson, ImplicitRefreshLayer, Jwt, Refresh, RequireJwtLayer, render_error,
 };
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{JwtConfig, JwtManager};
@@ -48,7 +48,7 @@ async fn login(State(jwt): State<JwtManager>, _token: Jwt) -> Response {
     };
     match cookies {
         Ok(c) => (c, FlaskJson(json!({"msg": "switched"}))).into_response(),
-        Err(e) => error_response(&jwt, &e),
+        Err(e) => render_error(&jwt, &e),
     }
 }
 

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use common::{SECRET, manager_with, payload};
 use cookie_support::Client;
-use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Refresh, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Refresh, render_error};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::cookies::{CookieOptions, CookieSet};
 use jwt_extended::token::{CreationContext, IssuedToken};
@@ -285,7 +285,7 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
     };
     match cookies.await {
         Ok(cookies) => (cookies, FlaskJson(json!({"login": true}))).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

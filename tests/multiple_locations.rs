@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::{TestResponse, manager_with, request, send};
 use cookie_support::Client;
-use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Requirement, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, JwtLayer, Requirement, render_error};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{JwtConfig, JwtManager, VerifyOptions};
 use serde_json::{Value, json};
@@ -35,7 +35,7 @@ async fn cookie_login(State(jwt): State<JwtManager>) -> Response {
     };
     match cookies {
         Ok(cookies) => (cookies, FlaskJson(json!({"login": true}))).into_response(),
-        Err(e) => error_response(&jwt, &e),
+        Err(e) => render_error(&jwt, &e),
     }
 }
 

@@ -16,7 +16,7 @@ use axum::routing::get;
 use common::*;
 use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{
-    AnyType, FlaskJson, Fresh, Jwt, JwtRejection, Refresh, Requirement, error_response,
+    AnyType, FlaskJson, Fresh, Jwt, JwtRejection, Refresh, Requirement, render_error,
     verify_jwt_in_request,
 };
 use jwt_extended::config::TokenLocation;
@@ -426,7 +426,7 @@ async fn expired_token_via_decode_token() {
             Ok(_) => (StatusCode::OK, FlaskJson(json!({"msg": "baz"}))).into_response(),
             Err(error) => {
                 assert_eq!(error.kind(), ErrorKind::ExpiredToken);
-                error_response(&jwt, &error)
+                render_error(&jwt, &error)
             }
         }
     }

@@ -104,6 +104,21 @@ impl JwtLayer {
         self.json = when;
         self
     }
+
+    /// The manager this layer puts into the requests.
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::JwtLayer};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+    /// let layer = JwtLayer::new(jwt);
+    /// assert_eq!(layer.manager().config().error_message_key(), "msg");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn manager(&self) -> &JwtManager {
+        &self.manager
+    }
 }
 
 impl<S> Layer<S> for JwtLayer {
@@ -117,11 +132,46 @@ impl<S> Layer<S> for JwtLayer {
     }
 }
 
-/// The service of [`JwtLayer`].
+/// The service of [`JwtLayer`], wrapping the inner service `S`.
+///
+/// Named `JwtService` rather than after tower's `XLayer`/`X` convention:
+/// `Jwt` is the extractor, which handlers name far more often than anyone
+/// names this type. [`RequireJwt`] and
+/// [`ImplicitRefresh`](super::ImplicitRefresh) follow the convention.
+///
+/// ```
+/// use jwt_extended::{JwtConfig, JwtManager, axum::{JwtLayer, JwtService}};
+/// use tower::{Layer, service_fn};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let inner = service_fn(|_: axum::extract::Request| async {
+///     Ok::<_, std::convert::Infallible>(axum::response::Response::new(axum::body::Body::empty()))
+/// });
+/// let mut service: JwtService<_> = JwtLayer::new(jwt).layer(inner);
+/// let _inner = service.get_mut(); // also get_ref(), into_inner()
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct JwtService<S> {
     inner: S,
     layer: JwtLayer,
+}
+
+impl<S> JwtService<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Consumes the service, returning the inner one.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl JwtLayer {
@@ -294,6 +344,21 @@ impl<R> RequireJwtLayer<R> {
             _requirement: PhantomData,
         }
     }
+
+    /// The manager used when no [`JwtLayer`] put one in the request.
+    ///
+    /// ```
+    /// use jwt_extended::{JwtConfig, JwtManager, axum::RequireJwtLayer};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+    /// let layer = RequireJwtLayer::<jwt_extended::axum::Access>::new(jwt);
+    /// assert_eq!(layer.manager().config().error_message_key(), "msg");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn manager(&self) -> &JwtManager {
+        &self.manager
+    }
 }
 
 impl<R> Clone for RequireJwtLayer<R> {
@@ -322,11 +387,46 @@ impl<S, R> Layer<S> for RequireJwtLayer<R> {
     }
 }
 
-/// The service of [`RequireJwtLayer`].
-pub struct RequireJwt<S, R> {
+/// The service of [`RequireJwtLayer`], wrapping the inner service `S`.
+///
+/// It reads only the request's head (and the body a [`JwtLayer`] buffered
+/// into the extensions, for the `json` location), so it takes any request
+/// body type; the inner service must answer with axum's
+/// [`Response`], the type of the rejections.
+///
+/// ```
+/// use jwt_extended::{JwtConfig, JwtManager, axum::{Access, RequireJwt, RequireJwtLayer}};
+/// use tower::{Layer, service_fn};
+///
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("secret"))?;
+/// let inner = service_fn(|_: axum::http::Request<String>| async {
+///     Ok::<_, std::convert::Infallible>(axum::response::Response::new(axum::body::Body::empty()))
+/// });
+/// let service: RequireJwt<_, Access> = RequireJwtLayer::new(jwt).layer(inner);
+/// let _inner = service.into_inner(); // also get_ref(), get_mut()
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct RequireJwt<S, R = Access> {
     inner: S,
     manager: JwtManager,
     _requirement: PhantomData<fn() -> R>,
+}
+
+impl<S, R> RequireJwt<S, R> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Consumes the service, returning the inner one.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl<S: Clone, R> Clone for RequireJwt<S, R> {
@@ -347,11 +447,12 @@ impl<S, R> fmt::Debug for RequireJwt<S, R> {
     }
 }
 
-impl<S, R> Service<Request<AxumBody>> for RequireJwt<S, R>
+impl<S, R, B> Service<Request<B>> for RequireJwt<S, R>
 where
-    S: Service<Request<AxumBody>, Response = Response> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
     R: Requirement,
+    B: Send + 'static,
 {
     type Response = Response;
     type Error = S::Error;
@@ -361,7 +462,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<AxumBody>) -> Self::Future {
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         if request.method() == Method::OPTIONS {

@@ -91,9 +91,11 @@ pub use layer::{
 };
 pub use refresh::{ImplicitRefresh, ImplicitRefreshLayer};
 pub use rejection::{
-    ErrorResponses, FlaskJson, JwtManagerBuilderExt, JwtRejection, RejectExt,
-    default_error_response, error_response,
+    ErrorResponses, FlaskJson, JwtManagerBuilderExt, JwtRejection, RejectExt, render_default_error,
+    render_error,
 };
+#[allow(deprecated)]
+pub use rejection::{default_error_response, error_response};
 pub use requirement::{Access, AnyType, Fresh, Guard, Refresh, Requirement};
 pub use state::manager_for;
 

@@ -135,6 +135,22 @@ impl ImplicitRefreshLayer {
         self.window
     }
 
+    /// The manager that creates the renewed tokens.
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
+    /// use std::time::Duration;
+    /// use jwt_extended::axum::ImplicitRefreshLayer;
+    ///
+    /// let layer = ImplicitRefreshLayer::new(jwt, Duration::from_secs(600));
+    /// assert_eq!(layer.manager().config().access_cookie_name(), "access_token_cookie");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn manager(&self) -> &JwtManager {
+        &self.manager
+    }
+
     /// Copies the old token's custom claims (everything but `sub`/the
     /// identity claim, `iat`, `nbf`, `exp`, `jti`, `type`, `fresh`, `csrf`,
     /// `aud` and `iss`) into the renewed token, over the output of the
@@ -172,11 +188,43 @@ impl<S> Layer<S> for ImplicitRefreshLayer {
     }
 }
 
-/// The service of [`ImplicitRefreshLayer`].
+/// The service of [`ImplicitRefreshLayer`], wrapping the inner service `S`.
+/// Any request and response body types.
+///
+/// ```
+/// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
+/// use std::time::Duration;
+/// use jwt_extended::axum::{ImplicitRefresh, ImplicitRefreshLayer};
+/// use tower::{Layer, service_fn};
+///
+/// let inner = service_fn(|_: axum::http::Request<String>| async {
+///     Ok::<_, std::convert::Infallible>(axum::http::Response::new(String::new()))
+/// });
+/// let service: ImplicitRefresh<_> = ImplicitRefreshLayer::new(jwt, Duration::from_secs(600)).layer(inner);
+/// let _inner = service.get_ref(); // also get_mut(), into_inner()
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct ImplicitRefresh<S> {
     inner: S,
     layer: ImplicitRefreshLayer,
+}
+
+impl<S> ImplicitRefresh<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Consumes the service, returning the inner one.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl<S> fmt::Debug for ImplicitRefresh<S> {

@@ -1,7 +1,7 @@
 //! Rejections and error responses.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum_core::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
@@ -584,18 +584,60 @@ pub struct JwtRejection {
 }
 
 enum RejectionInner {
-    Error {
-        error: Error,
-        manager: Option<JwtManager>,
-    },
+    Error(Refusal),
     Options,
+}
+
+/// An error, the manager that renders it (if known) and, once rendered,
+/// the response.
+struct Refusal {
+    error: Error,
+    manager: Option<JwtManager>,
+    /// Rendered on first need ([`JwtRejection::status`] or `into_response`),
+    /// so a custom loader runs once and the status read is the status sent.
+    /// A `Mutex` because a response body is not `Sync` and the rejection is;
+    /// boxed to keep the rejection small (it is only filled when
+    /// `status()` is asked before sending).
+    response: Mutex<Option<Box<Response>>>,
+}
+
+impl Refusal {
+    fn new(error: Error, manager: Option<JwtManager>) -> Self {
+        Self {
+            error,
+            manager,
+            response: Mutex::new(None),
+        }
+    }
+
+    /// The status of the response this refusal sends.
+    fn status(&self) -> StatusCode {
+        let Some(manager) = &self.manager else {
+            return self.error.status();
+        };
+        let mut slot = self.response.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert_with(|| Box::new(render_error(manager, &self.error)))
+            .status()
+    }
+
+    fn into_response(self) -> Response {
+        let rendered = self
+            .response
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        match (rendered, self.manager) {
+            (Some(response), _) => *response,
+            (None, Some(manager)) => render_error(&manager, &self.error),
+            (None, None) => render_unmanaged(self.error),
+        }
+    }
 }
 
 impl fmt::Debug for JwtRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
-            RejectionInner::Error { error, .. } => {
-                f.debug_tuple("JwtRejection").field(error).finish()
+            RejectionInner::Error(refusal) => {
+                f.debug_tuple("JwtRejection").field(&refusal.error).finish()
             }
             RejectionInner::Options => f.write_str("JwtRejection(OPTIONS)"),
         }
@@ -605,7 +647,7 @@ impl fmt::Debug for JwtRejection {
 impl fmt::Display for JwtRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
-            RejectionInner::Error { error, .. } => fmt::Display::fmt(error, f),
+            RejectionInner::Error(refusal) => fmt::Display::fmt(&refusal.error, f),
             RejectionInner::Options => f.write_str("OPTIONS requests carry no token"),
         }
     }
@@ -614,7 +656,7 @@ impl fmt::Display for JwtRejection {
 impl std::error::Error for JwtRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.inner {
-            RejectionInner::Error { error, .. } => Some(error),
+            RejectionInner::Error(refusal) => Some(&refusal.error),
             RejectionInner::Options => None,
         }
     }
@@ -634,10 +676,7 @@ impl JwtRejection {
     /// ```
     pub fn new(error: Error, manager: &JwtManager) -> Self {
         Self {
-            inner: RejectionInner::Error {
-                error,
-                manager: Some(manager.clone()),
-            },
+            inner: RejectionInner::Error(Refusal::new(error, Some(manager.clone()))),
         }
     }
 
@@ -658,10 +697,7 @@ impl JwtRejection {
     /// ```
     pub fn from_error(error: Error) -> Self {
         Self {
-            inner: RejectionInner::Error {
-                error,
-                manager: None,
-            },
+            inner: RejectionInner::Error(Refusal::new(error, None)),
         }
     }
 
@@ -686,25 +722,41 @@ impl JwtRejection {
     #[must_use]
     pub fn error(&self) -> Option<&Error> {
         match &self.inner {
-            RejectionInner::Error { error, .. } => Some(error),
+            RejectionInner::Error(refusal) => Some(&refusal.error),
             RejectionInner::Options => None,
         }
     }
 
-    /// The status code of the *default* response (a custom loader may
-    /// answer another one): the error's [`status`](Error::status), or 200
-    /// for the `OPTIONS` exemption.
+    /// The status code this rejection answers with: the manager's custom
+    /// response's status when it has one for the error (say an
+    /// `invalid_token_loader` answering 401 instead of 422), else the
+    /// error's [`status`](Error::status); 200 for the `OPTIONS` exemption.
+    ///
+    /// With a manager, the first call renders the response (running the
+    /// custom loader) and keeps it for [`into_response`](IntoResponse::into_response),
+    /// so the loader runs once either way. A rejection made by
+    /// [`from_error`](Self::from_error) reports the default status, which is
+    /// what it sends unless a [`JwtLayer`](super::JwtLayer) renders it again.
     ///
     /// ```
-    /// use jwt_extended::{Error, ErrorKind, axum::JwtRejection};
+    /// use axum::{http::StatusCode, response::IntoResponse};
+    /// use jwt_extended::{Error, ErrorKind, JwtConfig, JwtManager};
+    /// use jwt_extended::axum::{JwtManagerBuilderExt, JwtRejection};
     ///
-    /// let rejection = JwtRejection::from_error(Error::new(ErrorKind::ClaimsVerificationFailed, "User claims verification failed"));
-    /// assert_eq!(rejection.status(), 400);
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .invalid_token_loader(|message: &str| (StatusCode::UNAUTHORIZED, message.to_owned()))
+    ///     .build()?;
+    /// let error = Error::new(ErrorKind::InvalidSignature, "Signature verification failed");
+    /// assert_eq!(error.status(), 422); // the reference's default
+    /// let rejection = JwtRejection::new(error, &jwt);
+    /// assert_eq!(rejection.status(), 401); // what the loader answers
+    /// assert_eq!(rejection.into_response().status(), 401);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match &self.inner {
-            RejectionInner::Error { error, .. } => error.status(),
+            RejectionInner::Error(refusal) => refusal.status(),
             RejectionInner::Options => StatusCode::OK,
         }
     }
@@ -721,54 +773,87 @@ fn log(error: &Error) {
     }
 }
 
-/// The reference's default response for an error: `{"<key>": "<message>"}`
-/// with the kind's status, encoded like Flask's `jsonify`. Custom loaders can
-/// fall back to it. A wiring mistake ([`ErrorKind::Misconfigured`]) answers
-/// 500 with a generic message, never its detail.
+/// Renders the reference's default response for an error:
+/// `{"<key>": "<message>"}` with the kind's status, encoded like Flask's
+/// `jsonify`. Custom loaders can fall back to it. A wiring mistake
+/// ([`ErrorKind::Misconfigured`]) answers 500 with a generic message, never
+/// its detail.
 ///
 /// ```
-/// use jwt_extended::{Error, ErrorKind, axum::default_error_response};
+/// use jwt_extended::{Error, ErrorKind, axum::render_default_error};
 ///
 /// let error = Error::new(ErrorKind::FreshTokenRequired, "Fresh token required");
-/// let response = default_error_response(&error, "message");
+/// let response = render_default_error(&error, "message");
 /// assert_eq!(response.status(), 401); // body: {"message":"Fresh token required"}
 /// ```
 #[must_use]
-pub fn default_error_response(error: &Error, message_key: &str) -> Response {
+pub fn render_default_error(error: &Error, message_key: &str) -> Response {
     let mut body = Map::new();
     body.insert(message_key.to_owned(), Value::from(error.message()));
     (error.status(), FlaskJson(Value::Object(body))).into_response()
 }
 
-/// The response a manager's configuration gives for `error`: its custom
+/// Renders `error` as `manager` is configured to answer it: its custom
 /// loader if one is registered, else the reference's default; the error is
 /// put in the response's extensions. Use it to answer errors from a manual
 /// [`JwtManager::decode_token`] in a handler the same way the extractors do
-/// (in the reference, its global error handlers do this).
+/// (in the reference, its global error handlers do this);
+/// `JwtRejection::new(error, &jwt)` is the same as a rejection.
+///
+/// Not to be confused with the builder's
+/// [`error_response`](JwtManagerBuilderExt::error_response), which
+/// *registers* the catch-all response that this function may use.
 ///
 /// ```
 /// use axum::{extract::State, response::{IntoResponse, Response}};
-/// use jwt_extended::{JwtManager, axum::{FlaskJson, error_response}};
+/// use jwt_extended::{JwtManager, axum::{FlaskJson, render_error}};
 /// use serde_json::json;
 ///
 /// async fn check(State(jwt): State<JwtManager>, token: String) -> Response {
 ///     match jwt.decode_token(&token).await {
 ///         Ok(decoded) => FlaskJson(json!({"sub": decoded.identity()})).into_response(),
-///         Err(error) => error_response(&jwt, &error), // e.g. the expired_token_loader's answer
+///         Err(error) => render_error(&jwt, &error), // e.g. the expired_token_loader's answer
 ///     }
 /// }
 /// ```
 #[must_use]
-pub fn error_response(manager: &JwtManager, error: &Error) -> Response {
+pub fn render_error(manager: &JwtManager, error: &Error) -> Response {
     log(error);
     let custom = manager
         .extension::<ErrorResponses>()
         .and_then(|r| r.handler(error));
     let mut response = match custom {
         Some(handler) => handler(error),
-        None => default_error_response(error, manager.config().error_message_key()),
+        None => render_default_error(error, manager.config().error_message_key()),
     };
     response.extensions_mut().insert(error.clone());
+    response
+}
+
+/// Renamed [`render_error`] (the builder's
+/// [`error_response`](JwtManagerBuilderExt::error_response) registers the
+/// catch-all response; this function renders an error).
+#[deprecated(since = "0.2.0", note = "renamed to `render_error`")]
+#[must_use]
+pub fn error_response(manager: &JwtManager, error: &Error) -> Response {
+    render_error(manager, error)
+}
+
+/// Renamed [`render_default_error`].
+#[deprecated(since = "0.2.0", note = "renamed to `render_default_error`")]
+#[must_use]
+pub fn default_error_response(error: &Error, message_key: &str) -> Response {
+    render_default_error(error, message_key)
+}
+
+/// Renders an error without a manager: the defaults with the key `msg`,
+/// marked so that a [`JwtLayer`](super::JwtLayer) further out renders it
+/// again with its manager.
+fn render_unmanaged(error: Error) -> Response {
+    log(&error);
+    let mut response = render_default_error(&error, "msg");
+    response.extensions_mut().insert(error);
+    response.extensions_mut().insert(RenderedWithDefaults);
     response
 }
 
@@ -795,7 +880,7 @@ pub(crate) fn render_with_manager(manager: &JwtManager, response: Response) -> R
         return response;
     };
     let (parts, _default_body) = response.into_parts();
-    let mut rendered = error_response(manager, &error);
+    let mut rendered = render_error(manager, &error);
     let own: Vec<header::HeaderName> = rendered.headers().keys().cloned().collect();
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !own.contains(name) {
@@ -813,16 +898,7 @@ impl IntoResponse for JwtRejection {
     fn into_response(self) -> Response {
         match self.inner {
             RejectionInner::Options => StatusCode::OK.into_response(),
-            RejectionInner::Error { error, manager } => match manager {
-                Some(manager) => error_response(&manager, &error),
-                None => {
-                    log(&error);
-                    let mut response = default_error_response(&error, "msg");
-                    response.extensions_mut().insert(error);
-                    response.extensions_mut().insert(RenderedWithDefaults);
-                    response
-                }
-            },
+            RejectionInner::Error(refusal) => refusal.into_response(),
         }
     }
 }

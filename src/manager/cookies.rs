@@ -68,7 +68,7 @@ impl JwtManager {
     ///
     /// ```
     /// use axum::response::{IntoResponse, Response};
-    /// use jwt_extended::{JwtManager, axum::{FlaskJson, error_response}};
+    /// use jwt_extended::{JwtManager, axum::{FlaskJson, render_error}};
     ///
     /// async fn login(jwt: JwtManager) -> Response {
     ///     let cookies = match jwt.access_token("alice").issue() {
@@ -77,7 +77,7 @@ impl JwtManager {
     ///     };
     ///     match cookies {
     ///         Ok(cookies) => (cookies, FlaskJson(serde_json::json!({"login": true}))).into_response(),
-    ///         Err(error) => error_response(&jwt, &error),
+    ///         Err(error) => render_error(&jwt, &error),
     ///     }
     /// }
     /// ```
@@ -160,7 +160,7 @@ impl JwtManager {
     ///
     /// ```
     /// use axum::response::{IntoResponse, Response};
-    /// use jwt_extended::{JwtManager, axum::{FlaskJson, error_response}};
+    /// use jwt_extended::{JwtManager, axum::{FlaskJson, render_error}};
     ///
     /// async fn login(jwt: JwtManager) -> Response {
     ///     let cookies = async {
@@ -170,7 +170,7 @@ impl JwtManager {
     ///     };
     ///     match cookies.await {
     ///         Ok(cookies) => (cookies, FlaskJson(serde_json::json!({"login": true}))).into_response(),
-    ///         Err(error) => error_response(&jwt, &error),
+    ///         Err(error) => render_error(&jwt, &error),
     ///     }
     /// }
     /// ```

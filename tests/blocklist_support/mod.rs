@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use jwt_extended::axum::{FlaskJson, Jwt, Refresh, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, Refresh, render_error};
 use jwt_extended::blocklist::sqlx::postgres::PgPoolOptions;
 use jwt_extended::blocklist::sqlx::sqlite::SqlitePoolOptions;
 use jwt_extended::blocklist::{Blocklist, RedisBlocklist, SqlBlocklist, redis};
@@ -114,14 +114,14 @@ async fn login(State(jwt): State<JwtManager>) -> Response {
             "refresh_token": pair.refresh_token,
         }))
         .into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
 async fn logout(State(jwt): State<JwtManager>, token: Jwt) -> Response {
     match jwt.revoke(&token).await {
         Ok(()) => FlaskJson(json!({"msg": "Access token revoked"})).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
@@ -132,7 +132,7 @@ async fn refresh(State(jwt): State<JwtManager>, token: Jwt<Refresh>) -> Response
         .create()
     {
         Ok(access) => FlaskJson(json!({ "access_token": access })).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 

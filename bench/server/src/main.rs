@@ -26,7 +26,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwt_extended::axum::{FlaskJson, Jwt, error_response};
+use jwt_extended::axum::{FlaskJson, Jwt, render_error};
 use jwt_extended::blocklist::{MemoryBlocklist, RedisBlocklist, Revocation};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
@@ -42,7 +42,7 @@ async fn login(State(jwt): State<JwtManager>, Json(body): Json<Value>) -> Respon
     }
     match jwt.create_access_token("testuser") {
         Ok(token) => FlaskJson(json!({ "access_token": token })).into_response(),
-        Err(error) => error_response(&jwt, &error),
+        Err(error) => render_error(&jwt, &error),
     }
 }
 
