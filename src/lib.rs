@@ -71,7 +71,7 @@
 //! Every feature builds alone. With both crypto features enabled, aws-lc-rs
 //! is used; with neither, install a [`jsonwebtoken::crypto::CryptoProvider`]
 //! before building the [`JwtManager`], which otherwise refuses with
-//! [`ConfigError::NoCryptoProvider`](config::ConfigError::NoCryptoProvider).
+//! [`ConfigError::NoCryptoProvider`].
 //! The README's feature table is this one; `tests/readme.rs` checks both
 //! against Cargo.toml.
 //!
