@@ -47,7 +47,7 @@ fn accepted(jwt: &JwtManager, token: &DecodedToken, options: DecodeOptions<'_>) 
         Some(&Value::from("HS256")),
         "accepted an algorithm outside the allow-list"
     );
-    if !options.allow_expired {
+    if !options.is_allow_expired() {
         if let Some(exp) = number(claims.get("exp")) {
             assert!(
                 exp.trunc() > now - 2.0,
@@ -90,7 +90,7 @@ fn accepted(jwt: &JwtManager, token: &DecodedToken, options: DecodeOptions<'_>) 
             "{claims:?}"
         );
     }
-    if let Some(csrf) = options.csrf_value.filter(|c| !c.is_empty()) {
+    if let Some(csrf) = options.csrf().filter(|c| !c.is_empty()) {
         assert_eq!(
             token.csrf(),
             Some(csrf),
@@ -128,9 +128,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let csrf = parts.get(2).and_then(|c| std::str::from_utf8(c).ok());
     let token = sign_hs256(header, payload);
-    let mut options = DecodeOptions::default();
-    options.csrf_value = csrf;
-    options.allow_expired = mode & 0b100 != 0;
+    let mut options = DecodeOptions::new().allow_expired(mode & 0b100 != 0);
+    if let Some(csrf) = csrf {
+        options = options.csrf_value(csrf);
+    }
     match block_on(jwt.decode_token_with(&token, options)) {
         Ok(decoded) => accepted(jwt, &decoded, options),
         Err(error) => check_client_error(&error),
