@@ -34,6 +34,14 @@ fn ok<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
     result.unwrap_or_else(|e| panic!("unexpected error: {e}"))
 }
 
+#[track_caller]
+fn config_error(result: Result<JwtManager, ConfigError>) -> ConfigError {
+    match result {
+        Ok(manager) => panic!("expected a ConfigError, got {manager:?}"),
+        Err(e) => e,
+    }
+}
+
 fn pem(file: &str) -> Vec<u8> {
     ok(std::fs::read(format!("{ROOT}/tests/fixtures/keys/{file}")))
 }
@@ -263,7 +271,7 @@ async fn secret_fallbacks_come_from_the_environment_and_need_hmac() {
         .with_private_key(String::from_utf8(pem("rsa2048_private.pem")).unwrap_or_default())
         .with_public_key(String::from_utf8(pem("rsa2048_public.pem")).unwrap_or_default())
         .with_secret_key_fallbacks(["old"]);
-    let error = JwtManager::new(rsa).map(|_| ()).unwrap_err();
+    let error = config_error(JwtManager::new(rsa));
     assert_eq!(error.option(), "JWT_SECRET_KEY_FALLBACKS");
     // A PEM key is never a fallback secret either.
     let pem_secret = JwtConfig::new()
@@ -271,7 +279,7 @@ async fn secret_fallbacks_come_from_the_environment_and_need_hmac() {
         .with_secret_key_fallbacks([
             String::from_utf8(pem("rsa2048_public.pem")).unwrap_or_default()
         ]);
-    let error = JwtManager::new(pem_secret).map(|_| ()).unwrap_err();
+    let error = config_error(JwtManager::new(pem_secret));
     assert_eq!(error.option(), "JWT_SECRET_KEY_FALLBACKS");
 }
 
