@@ -117,8 +117,8 @@ pub use manager::{
     VerifyOptions,
 };
 pub use token::{
-    DecodedToken, Identity, IdentityClaim, IssuedToken, SigningKey, TokenBuilder, TokenPair,
-    TokenType,
+    DecodedToken, Identity, IdentityClaim, IssuedToken, KeySet, SigningKey, TokenBuilder,
+    TokenPair, TokenType,
 };
 
 /// The `jsonwebtoken` crate, for its key types (`EncodingKey`,

@@ -137,6 +137,15 @@ fn snapshot(c: &JwtConfig) -> BTreeMap<&'static str, Value> {
             "JWT_SECRET_KEY",
             json!(c.secret_key().map(|k| text(k.expose()))),
         ),
+        (
+            "JWT_SECRET_KEY_FALLBACKS",
+            json!(
+                c.secret_key_fallbacks()
+                    .iter()
+                    .map(|k| text(k.expose()))
+                    .collect::<Vec<_>>()
+            ),
+        ),
         ("JWT_SESSION_COOKIE", json!(c.session_cookie())),
         ("JWT_TOKEN_LOCATION", json!(locations)),
         ("JWT_VERIFY_SUB", json!(c.verify_sub())),
@@ -190,6 +199,8 @@ fn reference_defaults() -> BTreeMap<&'static str, Value> {
         ("JWT_REFRESH_JSON_KEY", json!("refresh_token")),
         ("JWT_REFRESH_TOKEN_EXPIRES", json!({"seconds": 2_592_000.0})),
         ("JWT_SECRET_KEY", Value::Null),
+        // Our addition (Flask's SECRET_KEY_FALLBACKS): none by default.
+        ("JWT_SECRET_KEY_FALLBACKS", json!([])),
         ("JWT_SESSION_COOKIE", json!(true)),
         ("JWT_TOKEN_LOCATION", json!(["headers"])),
         ("JWT_VERIFY_SUB", json!(true)),
@@ -227,8 +238,9 @@ fn default_configs() {
     let names: Vec<&str> = snapshot.keys().copied().collect();
     let mut all = OPTION_NAMES.to_vec();
     all.sort_unstable();
-    assert_eq!(names, all, "the snapshot covers exactly the 43 options");
-    assert_eq!(names.len(), 43);
+    assert_eq!(names, all, "the snapshot covers exactly the 44 options");
+    // The reference's 43 and our JWT_SECRET_KEY_FALLBACKS.
+    assert_eq!(names.len(), 44);
     assert_eq!(snapshot, reference_defaults());
     // Derived values of the reference's `config` object.
     assert_eq!(config.cookie_max_age(), None);
@@ -286,6 +298,8 @@ fn overridden_vars() -> Vec<(&'static str, &'static str)> {
         ("JWT_ENCODE_AUDIENCE", "aud1"),
         ("JWT_ENCODE_NBF", "false"),
         ("JWT_SECRET_KEY", "s3cret"),
+        // Our addition: a JSON list, so secrets may hold commas.
+        ("JWT_SECRET_KEY_FALLBACKS", r#"["old,2", "old-1"]"#),
         ("JWT_VERIFY_SUB", "false"),
     ]
 }
@@ -338,6 +352,7 @@ fn override_configs() {
         ("JWT_ENCODE_AUDIENCE", json!("aud1")),
         ("JWT_ENCODE_NBF", json!(false)),
         ("JWT_SECRET_KEY", json!("s3cret")),
+        ("JWT_SECRET_KEY_FALLBACKS", json!(["old,2", "old-1"])),
         ("JWT_VERIFY_SUB", json!(false)),
     ] {
         assert!(expected.insert(name, value).is_some(), "{name}");
@@ -415,6 +430,7 @@ fn override_configs() {
         .with_encode_audience("aud1")
         .with_encode_nbf(false)
         .with_secret_key("s3cret")
+        .with_secret_key_fallbacks(["old,2", "old-1"])
         .with_verify_sub(false);
     assert_eq!(snapshot(&built), expected);
     JwtManager::new(built).unwrap_or_else(|e| panic!("the overridden config is valid: {e}"));

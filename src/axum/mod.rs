@@ -16,6 +16,7 @@
 //! | error callbacks | the `*_loader` methods [`JwtManagerBuilderExt`] adds to [`JwtManagerBuilder`](crate::JwtManagerBuilder) |
 //! | app-wide error handlers for errors raised in a view | [`.reject(&jwt)?`](RejectExt), [`token.reject(error)`](Jwt::reject), or `?` behind a [`JwtLayer`] |
 //! | protecting a whole blueprint | [`RequireJwtLayer`] |
+//! | (no equivalent) publishing the public keys | [`JwksEndpoint`] (`/.well-known/jwks.json`), [`DiscoveryEndpoint`] (`/.well-known/openid-configuration`) |
 //!
 //! The manager is found in the request extensions (put there by
 //! [`JwtLayer`]) or in the router state (`JwtManager: FromRef<S>`).
@@ -79,6 +80,7 @@
 //! answers like Flask.
 
 mod extract;
+mod jwks;
 mod layer;
 mod refresh;
 mod rejection;
@@ -86,6 +88,7 @@ mod requirement;
 mod state;
 
 pub use extract::{Claims, ClaimsWith, CurrentUser, CurrentUserWith, Jwt, verify_jwt_in_request};
+pub use jwks::{DEFAULT_JWKS_MAX_AGE, DiscoveryEndpoint, JwksEndpoint};
 pub use layer::{
     BufferJson, DEFAULT_BODY_LIMIT, JwtLayer, JwtService, RequireJwt, RequireJwtLayer,
 };

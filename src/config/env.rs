@@ -370,6 +370,12 @@ pub(super) fn secret(_option: &'static str, value: &str) -> Result<Option<Secret
     Ok(non_empty(value).map(Secret::from))
 }
 
+/// A list of secrets, read like [`list`]: a JSON list of strings, or
+/// comma-separated values (then a secret cannot contain a comma).
+pub(super) fn secrets(option: &'static str, value: &str) -> Result<Vec<Secret>, ConfigError> {
+    list(option, value).map(|values| values.into_iter().map(Secret::from).collect())
+}
+
 fn non_empty(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }

@@ -58,7 +58,8 @@
 //! # let _: ConfigError = error;
 //! ```
 //!
-//! [`OPTION_NAMES`] lists the 43 option names the environment readers know.
+//! [`OPTION_NAMES`] lists the 44 option names the environment readers know
+//! (the reference's 43 and `JWT_SECRET_KEY_FALLBACKS`, our addition).
 //! Algorithms are the crate's own [`Algorithm`] enum (also at the crate
 //! root), which converts to and from `jsonwebtoken`'s.
 
@@ -172,7 +173,8 @@ mod tests {
 
     #[test]
     fn option_names_are_sorted_and_unique() {
-        assert_eq!(OPTION_NAMES.len(), 43);
+        // The reference's 43 and our JWT_SECRET_KEY_FALLBACKS.
+        assert_eq!(OPTION_NAMES.len(), 44);
         assert!(OPTION_NAMES.windows(2).all(|w| w[0] < w[1]));
         assert!(OPTION_NAMES.iter().all(|n| n.starts_with("JWT_")));
     }

@@ -21,12 +21,14 @@
 //! | `value[T]`      | `T` (`Copy`)        | `T`                             | `T`                 |
 //! | `value_into[T]` | `T` (`Copy`)        | `impl Into<T>`                  | `T`                 |
 //! | `list[T]`       | `Vec<T>`            | `impl IntoIterator<Item = T>`   | `&[T]`              |
+//! | `secrets`       | `Vec<Secret>`       | `impl IntoIterator<Item = S>` ⁴ | `&[Secret]`         |
 //! | `maybe[T]`      | `Option<T>`         | `impl Into<T>` ²                | `Option<&T>`        |
 //! | `audiences`     | `Option<Vec<String>>` | `impl Into<OneOrMany>` ²       | `Option<&[String]>` |
 //!
 //! ¹ with `S: Into<String>`. ² The setter sets the option (`Some`); the
 //! default is unset. ³ `None` until set, read as `false`: the setter and
-//! the environment record that the value was chosen explicitly.
+//! the environment record that the value was chosen explicitly. ⁴ with
+//! `S: Into<Secret>`.
 //!
 //! A row ending in `getter custom` gets no generated getter: its getter
 //! computes an effective value and is written by hand after the table.
@@ -110,7 +112,8 @@ macro_rules! options {
             }
         }
 
-        /// The names of all 43 options, as Flask-JWT-Extended spells them
+        /// The names of all 44 options (the reference's 43 and our
+        /// `JWT_SECRET_KEY_FALLBACKS`), as Flask-JWT-Extended spells them
         /// (in alphabetical order).
         pub const OPTION_NAMES: &[&str] = &[$($env),*];
     };
@@ -127,6 +130,7 @@ macro_rules! option_kind {
     (@type value[$t:ty]) => { $t };
     (@type value_into[$t:ty]) => { $t };
     (@type list[$t:ty]) => { Vec<$t> };
+    (@type secrets) => { Vec<Secret> };
     (@type maybe[$t:ty]) => { Option<$t> };
     (@type audiences) => { Option<Vec<String>> };
 
@@ -191,6 +195,14 @@ macro_rules! option_kind {
         #[must_use]
         pub fn $setter(mut self, values: impl IntoIterator<Item = $t>) -> Self {
             self.$field = values.into_iter().collect();
+            self
+        }
+    };
+    (@setter secrets; $(#[$m:meta])* $field:ident, $setter:ident) => {
+        $(#[$m])*
+        #[must_use]
+        pub fn $setter<S: Into<Secret>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+            self.$field = values.into_iter().map(Into::into).collect();
             self
         }
     };
@@ -265,6 +277,13 @@ macro_rules! option_kind {
         $(#[$m])*
         #[must_use]
         pub fn $field(&self) -> &[$t] {
+            &self.$field
+        }
+    };
+    (@getter ; secrets; $(#[$m:meta])* $field:ident) => {
+        $(#[$m])*
+        #[must_use]
+        pub fn $field(&self) -> &[Secret] {
             &self.$field
         }
     };
@@ -450,6 +469,16 @@ options! {
         /// [`enforce_minimum_key_length`](crate::JwtManagerBuilder::enforce_minimum_key_length).
         "JWT_SECRET_KEY" => secret_key: maybe[Secret] = None,
             parse env::secret, set with_secret_key, getter custom;
+        /// `JWT_SECRET_KEY_FALLBACKS` (default empty; **an addition** to the
+        /// reference's options, after Flask's `SECRET_KEY_FALLBACKS`): former
+        /// HMAC secrets that still verify tokens without a `kid`, tried in
+        /// order after `JWT_SECRET_KEY` when it does not match. They never
+        /// sign. Rotate a secret by moving the old one here, and drop it once
+        /// the longest-lived token it signed has expired. From the
+        /// environment: a JSON list (`["old-2", "old-1"]`) or comma-separated
+        /// values. HMAC algorithms only.
+        "JWT_SECRET_KEY_FALLBACKS" => secret_key_fallbacks: secrets = Vec::new(),
+            parse env::secrets, set with_secret_key_fallbacks;
         /// `JWT_SESSION_COOKIE` (default `true`): session cookies (no
         /// `Max-Age`). When `false`, cookies get `Max-Age=31540000`.
         "JWT_SESSION_COOKIE" => session_cookie: flag = true,

@@ -15,9 +15,9 @@ use crate::error::Error;
 use crate::hooks::{BlocklistLoaderFn, DecodeKeyLoader, TokenVerifier, UserLoader};
 use crate::settings::Settings;
 use crate::token::DecodedToken;
-use crate::token::SigningKey;
 use crate::token::issue::{CreationHooks, IssueRules, Issuer};
 use crate::token::keys::{self, ConfiguredKeys};
+use crate::token::{KeyRing, KeySet, SigningKey};
 
 /// Builds a [`JwtManager`]: configuration plus the optional hooks (the
 /// reference's loaders). Nothing is validated until [`build`](Self::build).
@@ -28,6 +28,7 @@ pub struct JwtManagerBuilder {
     hooks: Hooks,
     verify_only: bool,
     enforce_minimum_key_length: bool,
+    key_set: KeySet,
     extensions: http::Extensions,
 }
 
@@ -36,6 +37,7 @@ impl fmt::Debug for JwtManagerBuilder {
         f.debug_struct("JwtManagerBuilder")
             .field("config", &self.config)
             .field("verify_only", &self.verify_only)
+            .field("key_set", &self.key_set)
             .field(
                 "enforce_minimum_key_length",
                 &self.enforce_minimum_key_length,
@@ -52,6 +54,7 @@ impl JwtManagerBuilder {
             hooks: Hooks::default(),
             verify_only: false,
             enforce_minimum_key_length: false,
+            key_set: KeySet::new(),
             extensions: http::Extensions::new(),
         }
     }
@@ -100,6 +103,37 @@ impl JwtManagerBuilder {
     /// `decode_key_loader`). Makes the configured secret/public key optional.
     pub fn decode_key_loader(mut self, loader: impl DecodeKeyLoader) -> Self {
         self.hooks.decode_key = Some(Arc::new(loader));
+        self
+    }
+
+    /// Starts the manager with a key set: keys named by `kid`, one of them
+    /// signing new tokens (with its `kid` in the header and its own
+    /// algorithm), all of them verifying the tokens that name them. Change
+    /// it at run time through [`JwtManager::keys`]; see the
+    /// [keys manual](crate::manual::keys).
+    ///
+    /// With a set, a token whose `kid` the set does not hold is refused
+    /// (`Signature verification failed`); a token without `kid` is checked
+    /// with the configured key (`JWT_SECRET_KEY`, then
+    /// `JWT_SECRET_KEY_FALLBACKS`, or `JWT_PUBLIC_KEY`), which becomes
+    /// optional. A [`decode_key_loader`](Self::decode_key_loader) or an
+    /// [`encode_key_loader`](Self::encode_key_loader) still wins over the
+    /// set. Every key's algorithm must be in `JWT_DECODE_ALGORITHMS`.
+    ///
+    /// ```
+    /// use jwt_extended::{Algorithm, JwtConfig, JwtManager, token::{Key, KeySet}};
+    ///
+    /// let pem = std::fs::read("tests/fixtures/keys/ec256_private.pem")?;
+    /// let set = KeySet::new().with_signing_key(Key::from_private_pem("ec-1", Algorithm::ES256, &pem)?)?;
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_algorithm(Algorithm::ES256))
+    ///     .key_set(set)
+    ///     .build()?;
+    /// let token = jwt.create_access_token("alice")?;
+    /// assert_eq!(jwt.unverified_header(&token)?["kid"], "ec-1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn key_set(mut self, set: KeySet) -> Self {
+        self.key_set = set;
         self
     }
 
@@ -287,8 +321,10 @@ impl JwtManagerBuilder {
     pub fn build_with_warnings(self) -> Result<(JwtManager, Vec<ConfigWarning>), ConfigError> {
         keys::ensure_crypto_provider()?;
         let settings = Settings::new(self.config.clone())?;
-        let need_encoding = self.creation.encode_key.is_none() && !self.verify_only;
-        let need_decoding = self.hooks.decode_key.is_none();
+        let need_encoding = self.creation.encode_key.is_none()
+            && !self.verify_only
+            && self.key_set.signing_key().is_none();
+        let need_decoding = self.hooks.decode_key.is_none() && self.key_set.is_empty();
         let keys = ConfiguredKeys::from_config(
             &self.config,
             need_encoding,
@@ -297,10 +333,17 @@ impl JwtManagerBuilder {
         )?;
         let mut warnings = settings.warnings();
         warnings.extend(keys::short_secret_warning(&self.config));
+        let ring = KeyRing::new(self.key_set, settings.decode_algorithms.clone()).map_err(|e| {
+            ConfigError::InvalidKey {
+                option: "key_set",
+                reason: e.to_string(),
+            }
+        })?;
         let issuer = Issuer {
             rules: IssueRules::new(&self.config, settings.encode_audience.clone()),
             hooks: self.creation,
             key: keys.encoding,
+            keys: ring,
         };
         let manager = JwtManager {
             inner: Arc::new(Inner {
@@ -309,6 +352,7 @@ impl JwtManagerBuilder {
                 config: self.config,
                 issuer,
                 decoding: keys.decoding,
+                fallbacks: keys.fallbacks,
                 hooks: self.hooks,
                 extensions: self.extensions,
             }),

@@ -27,7 +27,7 @@ use crate::hooks::{DynBlocklistLoader, DynDecodeKeyLoader, DynTokenVerifier, Dyn
 use crate::settings::Settings;
 use crate::token::issue::Issuer;
 use crate::token::keys::SharedDecodingKey;
-use crate::token::{Identity, TokenBuilder, TokenType};
+use crate::token::{Identity, KeyRing, TokenBuilder, TokenType};
 
 /// The default time a blocklist store gets to answer before the request is
 /// refused with 503.
@@ -59,6 +59,8 @@ struct Inner {
     issuer: Issuer,
     /// The configured verification key (absent with a decode-key loader).
     decoding: Option<SharedDecodingKey>,
+    /// `JWT_SECRET_KEY_FALLBACKS`, tried in order after `decoding`.
+    fallbacks: Vec<SharedDecodingKey>,
     hooks: Hooks,
     identity_claim: Arc<str>,
     extensions: http::Extensions,
@@ -83,6 +85,8 @@ impl fmt::Debug for JwtManager {
             .field("config", &self.inner.config)
             .field("issuer", &self.inner.issuer)
             .field("decoding_key", &self.inner.decoding.is_some())
+            .field("secret_key_fallbacks", &self.inner.fallbacks.len())
+            .field("keys", &self.inner.issuer.keys)
             .field("decode_key_loader", &hooks.decode_key.is_some())
             .field("blocklist", &hooks.blocklist.is_some())
             .field(
@@ -116,6 +120,30 @@ impl JwtManager {
     #[must_use]
     pub fn config(&self) -> &JwtConfig {
         &self.inner.config
+    }
+
+    /// The manager's key set, to rotate keys at run time (add the next key,
+    /// sign with it, retire the old one) and to publish the public keys.
+    /// See [`KeyRing`] and the [keys manual](crate::manual::keys).
+    ///
+    /// A manager built without
+    /// [`key_set`](JwtManagerBuilder::key_set) has an empty set: it signs
+    /// and verifies with the configured key until keys are added.
+    ///
+    /// ```
+    /// use jwt_extended::{Algorithm, JwtConfig, JwtManager, token::Key};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("0123456789abcdef0123456789abcdef"))?;
+    /// assert!(jwt.keys().snapshot().is_empty());
+    /// jwt.keys().add_verification_key(Key::hmac("k2", Algorithm::HS256, [7u8; 32])?)?;
+    /// jwt.keys().set_signing_key("k2")?;
+    /// let token = jwt.create_access_token("alice")?;
+    /// assert_eq!(jwt.unverified_header(&token)?["kid"], "k2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn keys(&self) -> &KeyRing {
+        &self.inner.issuer.keys
     }
 
     /// The effective token locations (configured order, duplicates removed).

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::JwtManager;
 use crate::compat::python::python_str;
-use crate::config::TokenLocation;
+use crate::config::{Algorithm, TokenLocation};
 use crate::error::{Error, ErrorKind};
 use crate::hooks::AnyUser;
 use crate::messages;
@@ -334,25 +334,22 @@ impl JwtManager {
         let inner = &*self.inner;
         let rules = &inner.settings.claim_rules;
         let unverified = jws::parse_unverified_with(token, &rules.identity_claim)?;
-        let (key, maps) = match &inner.hooks.decode_key {
+        let (loaded, maps) = match &inner.hooks.decode_key {
             Some(loader) => {
                 // The loader reads the whole header and claims: build them
                 // now and keep them for the token.
                 let header = unverified.json.header_map();
                 let claims = unverified.json.claims_map();
                 let key = loader.decode_key(&header, &claims).await?;
-                (key, Some((header, claims)))
+                (Some(key), Some((header, claims)))
             }
-            None => (
-                inner
-                    .decoding
-                    .clone()
-                    .ok_or_else(|| Error::misconfigured("no verification key is configured"))?,
-                None,
-            ),
+            None => (None, None),
         };
         let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
-        unverified.verify_signature(algorithm, &key)?;
+        match loaded {
+            Some(key) => unverified.verify_signature(algorithm, &key)?,
+            None => self.verify_with_own_keys(&unverified, algorithm)?,
+        }
         let jws::Unverified {
             mut claims, json, ..
         } = unverified;
@@ -373,6 +370,41 @@ impl JwtManager {
             maps,
             inner.identity_claim.clone(),
         ))
+    }
+
+    /// Checks the signature with the manager's keys: the key set's key for
+    /// the token's `kid` when the set holds keys (an unknown `kid` is a bad
+    /// signature), else the configured key, then the
+    /// `JWT_SECRET_KEY_FALLBACKS` in order. With a single configured key
+    /// this takes no lock and allocates nothing.
+    fn verify_with_own_keys(
+        &self,
+        unverified: &jws::Unverified<'_>,
+        algorithm: Algorithm,
+    ) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let keys = &inner.issuer.keys;
+        if let Some(kid) = unverified.kid()
+            && let Some(found) = keys.verifying_key(kid, algorithm)
+        {
+            let key = found.ok_or_else(signature_failed)?;
+            return unverified.verify_signature(algorithm, &key);
+        }
+        let primary = match &inner.decoding {
+            Some(key) => key,
+            None if keys.in_use() => return Err(signature_failed()),
+            None => return Err(Error::misconfigured("no verification key is configured")),
+        };
+        let result = unverified.verify_signature(algorithm, primary);
+        if result.is_err()
+            && inner
+                .fallbacks
+                .iter()
+                .any(|key| unverified.verify_signature(algorithm, key).is_ok())
+        {
+            return Ok(());
+        }
+        result
     }
 
     /// Verifies the token of a request: the reference's
@@ -502,4 +534,12 @@ impl JwtManager {
             .with_token(token.header().clone(), token.claims().clone())),
         }
     }
+}
+
+/// The reference's answer for a token no key of ours verifies.
+fn signature_failed() -> Error {
+    Error::new(
+        ErrorKind::InvalidSignature,
+        messages::SIGNATURE_VERIFICATION_FAILED,
+    )
 }

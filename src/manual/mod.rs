@@ -9,6 +9,9 @@ pub mod cookies_and_csrf {}
 #[doc = include_str!("defaults.md")]
 pub mod defaults {}
 
+#[doc = include_str!("keys.md")]
+pub mod keys {}
+
 #[doc = include_str!("testing.md")]
 pub mod testing {}
 

@@ -201,7 +201,8 @@ impl<'m> TokenBuilder<'m> {
 
         let now = Now::read();
         let payload = self.payload(now, identity.into_value(), claim_overrides)?;
-        let (header, algorithm) = header(issuer.rules.algorithm, &signing, header_overrides)?;
+        let configured = signing.algorithm().unwrap_or(issuer.rules.algorithm);
+        let (header, algorithm) = header(configured, &signing, header_overrides)?;
         let token = encode_and_sign(&header, &payload, algorithm, &signing)?;
         Ok((token, read(&payload)))
     }

@@ -10,6 +10,7 @@ use jsonwebtoken::EncodingKey;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::keyset::KeyRing;
 use super::{TokenType, keys};
 use crate::config::{Algorithm, ConfigError, Expiry, JwtConfig, Secret};
 use crate::error::Error;
@@ -33,6 +34,9 @@ use crate::error::Error;
 pub struct SigningKey {
     key: Arc<EncodingKey>,
     kid: Option<String>,
+    /// The algorithm to sign with, for a key of a [`KeySet`](super::KeySet)
+    /// (else the configured one).
+    algorithm: Option<Algorithm>,
 }
 
 impl SigningKey {
@@ -52,6 +56,7 @@ impl SigningKey {
         Self {
             key: key.into(),
             kid: None,
+            algorithm: None,
         }
     }
 
@@ -86,6 +91,18 @@ impl SigningKey {
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
         self
+    }
+
+    /// Signs with `algorithm` rather than the configured one (the keys of
+    /// a key set sign with their own algorithm).
+    pub(crate) fn with_algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = Some(algorithm);
+        self
+    }
+
+    /// The algorithm this key signs with, when it is not the configured one.
+    pub(crate) fn algorithm(&self) -> Option<Algorithm> {
+        self.algorithm
     }
 
     /// The key.
@@ -127,6 +144,7 @@ impl fmt::Debug for SigningKey {
         f.debug_struct("SigningKey")
             .field("key", &"[redacted]")
             .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
             .finish()
     }
 }
@@ -290,13 +308,16 @@ impl IssueRules {
     }
 }
 
-/// Everything token creation needs: rules, hooks and the configured
-/// signing key (absent for verify-only managers or with an encode-key
-/// loader).
+/// Everything token creation needs: rules, hooks, the key set and the
+/// configured signing key (absent for verify-only managers or with an
+/// encode-key loader).
 pub(crate) struct Issuer {
     pub(crate) rules: IssueRules,
     pub(crate) hooks: CreationHooks,
     pub(crate) key: Option<Arc<EncodingKey>>,
+    /// The manager's key set, whose signing key (when it has one) wins
+    /// over the configured key.
+    pub(crate) keys: KeyRing,
 }
 
 impl fmt::Debug for Issuer {
@@ -313,16 +334,20 @@ impl fmt::Debug for Issuer {
             )
             .field("encode_key_loader", &self.hooks.encode_key.is_some())
             .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .field("keys", &self.keys)
             .finish()
     }
 }
 
 impl Issuer {
     /// The key to sign a token of `identity` with: the encode-key loader's
-    /// choice, else the configured key.
+    /// choice, else the key set's signing key, else the configured key.
     pub(crate) fn signing_key(&self, identity: &Value) -> Result<SigningKey, Error> {
         if let Some(loader) = &self.hooks.encode_key {
             return loader(identity);
+        }
+        if let Some(key) = self.keys.signing_key() {
+            return Ok(key);
         }
         match &self.key {
             Some(key) => Ok(SigningKey::new(key.clone())),

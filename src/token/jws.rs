@@ -255,6 +255,12 @@ fn check_header_parameters(header: &RegisteredHeader) -> Result<(), Error> {
 }
 
 impl Unverified<'_> {
+    /// The `kid` header, when it is present (it is a string: checked at
+    /// parse time).
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.header.get(HeaderParam::Kid).and_then(Value::as_str)
+    }
+
     /// The `alg` header, checked against the allow-list, as PyJWT does.
     pub(crate) fn algorithm(&self, allowed: &[Algorithm]) -> Result<Algorithm, Error> {
         let Some(alg) = self.header.get(HeaderParam::Alg) else {

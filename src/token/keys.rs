@@ -110,6 +110,17 @@ fn family(algorithm: Algorithm) -> AlgorithmFamily {
     jsonwebtoken::Algorithm::from(algorithm).family()
 }
 
+/// Whether two algorithms use the same kind of key (HMAC secret, RSA,
+/// EC or Ed25519): an RSA key for RS256 also verifies PS384, never HS256.
+pub(crate) fn same_family(a: Algorithm, b: Algorithm) -> bool {
+    family(a) == family(b)
+}
+
+/// Whether a verification key is of the family `algorithm` needs.
+pub(crate) fn decoding_key_fits(algorithm: Algorithm, key: &DecodingKey) -> bool {
+    key.family() == family(algorithm)
+}
+
 /// Refuses to treat PEM or SSH key text as an HMAC secret (PyJWT does the
 /// same): such a configuration is the classic algorithm-confusion set-up.
 fn check_hmac_secret(option: &'static str, secret: &[u8]) -> Result<(), ConfigError> {
@@ -462,6 +473,8 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 pub(crate) struct ConfiguredKeys {
     pub(crate) encoding: Option<Arc<EncodingKey>>,
     pub(crate) decoding: Option<SharedDecodingKey>,
+    /// `JWT_SECRET_KEY_FALLBACKS`: tried in order after `decoding`.
+    pub(crate) fallbacks: Vec<SharedDecodingKey>,
 }
 
 impl std::fmt::Debug for ConfiguredKeys {
@@ -469,6 +482,7 @@ impl std::fmt::Debug for ConfiguredKeys {
         f.debug_struct("ConfiguredKeys")
             .field("encoding", &self.encoding.as_ref().map(|_| "[redacted]"))
             .field("decoding", &self.decoding.is_some())
+            .field("fallbacks", &self.fallbacks.len())
             .finish()
     }
 }
@@ -486,6 +500,7 @@ impl ConfiguredKeys {
     ) -> Result<Self, ConfigError> {
         let algorithm = config.algorithm();
         let name = algorithm_name(algorithm).to_owned();
+        let fallbacks = fallback_keys(config, enforce_key_length)?;
         if is_symmetric(algorithm) {
             let secret = config.secret_key();
             if (need_encoding || need_decoding) && secret.is_none() {
@@ -502,7 +517,11 @@ impl ConfiguredKeys {
                 Some(s) => Some(Arc::new(hmac_decoding_key("JWT_SECRET_KEY", s)?)),
                 None => None,
             };
-            return Ok(Self { encoding, decoding });
+            return Ok(Self {
+                encoding,
+                decoding,
+                fallbacks,
+            });
         }
         let encoding = match config.private_key() {
             Some(pem) => Some(Arc::new(private_key(algorithm, pem.expose())?)),
@@ -517,8 +536,45 @@ impl ConfiguredKeys {
         if let (Some(private), Some(public)) = (&encoding, &decoding) {
             check_pair(algorithm, private, public)?;
         }
-        Ok(Self { encoding, decoding })
+        Ok(Self {
+            encoding,
+            decoding,
+            fallbacks,
+        })
     }
+}
+
+/// The verification keys of `JWT_SECRET_KEY_FALLBACKS`, with the checks of
+/// `JWT_SECRET_KEY`. Only an HMAC algorithm uses them.
+fn fallback_keys(
+    config: &JwtConfig,
+    enforce_key_length: bool,
+) -> Result<Vec<SharedDecodingKey>, ConfigError> {
+    const OPTION: &str = "JWT_SECRET_KEY_FALLBACKS";
+    let secrets = config.secret_key_fallbacks();
+    let algorithm = config.algorithm();
+    if !secrets.is_empty() && !is_symmetric(algorithm) {
+        return Err(ConfigError::InvalidValue {
+            option: OPTION,
+            reason: format!("fallback secrets need an HMAC algorithm, not {algorithm}"),
+        });
+    }
+    secrets
+        .iter()
+        .filter(|secret| !secret.expose().is_empty())
+        .map(|secret| {
+            check_hmac_key_length(algorithm, secret.expose(), enforce_key_length).map_err(|e| {
+                match e {
+                    ConfigError::InvalidValue { reason, .. } => ConfigError::InvalidValue {
+                        option: OPTION,
+                        reason,
+                    },
+                    other => other,
+                }
+            })?;
+            hmac_decoding_key(OPTION, secret).map(Arc::new)
+        })
+        .collect()
 }
 
 #[cfg(test)]

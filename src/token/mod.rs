@@ -11,6 +11,9 @@
 //! - [`Identity`] turns your user type into the identity claim.
 //! - [`SESSION_CLAIM`] ties tokens of one session together ([`TokenPair`]).
 //! - [`SigningKey`] is a key to sign with, optionally naming itself (`kid`).
+//! - [`KeySet`] holds several [`Key`]s by `kid`, one of them signing; the
+//!   manager's live copy is a [`KeyRing`], rotated at run time and
+//!   published as a JWK Set.
 //!
 //! This layer knows nothing of the manager: a [`TokenBuilder`] borrows the
 //! manager's issuer part (signing key, creation hooks, a settings snapshot),
@@ -22,6 +25,7 @@ mod identity;
 pub(crate) mod issue;
 pub(crate) mod jws;
 pub(crate) mod keys;
+mod keyset;
 pub(crate) mod scan;
 mod session;
 
@@ -33,6 +37,7 @@ use serde_json::{Map, Value};
 pub use create::{IssuedToken, TokenBuilder};
 pub use identity::{Identity, IdentityClaim};
 pub use issue::{CreationContext, SigningKey};
+pub use keyset::{Key, KeyError, KeyRing, KeySet};
 pub use session::{SESSION_CLAIM, TokenPair};
 
 use crate::error::{Error, ErrorKind};
