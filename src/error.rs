@@ -620,6 +620,21 @@ mod tests {
     }
 
     #[test]
+    fn a_status_override_wins_over_the_kind() {
+        let err = Error::new(ErrorKind::TokenTooLarge, "Token is too large");
+        assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        let err = err
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .with_source(std::fmt::Error);
+        assert_eq!(
+            (err.status(), err.status_code()),
+            (StatusCode::PAYLOAD_TOO_LARGE, 413)
+        );
+        assert_eq!(err.kind().status_code(), 431);
+        assert_eq!(err.kind().category(), ErrorCategory::Internal);
+    }
+
+    #[test]
     fn token_parts_survive_cloning() {
         let mut claims = Map::new();
         claims.insert("sub".into(), Value::from("me"));

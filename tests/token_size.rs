@@ -256,3 +256,52 @@ async fn a_200_kb_header_over_real_http_gets_our_json_431() {
     assert_eq!(body, json!({"msg": messages::TOKEN_TOO_LARGE}));
     server.abort();
 }
+
+/// The child side of `the_limit_is_read_from_the_process_environment`:
+/// does nothing in a normal test run. (The process environment cannot be
+/// changed from a test without `unsafe`, so the parent runs this binary
+/// again with a chosen environment, as `tests/env_config.rs` does.)
+#[tokio::test]
+async fn child_with_the_limit_in_its_environment() {
+    if std::env::var("TOKEN_SIZE_CHILD").is_err() {
+        return;
+    }
+    let config = JwtConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
+    let (app, jwt) = app(config);
+    let fits = in_location(&app, Headers, &token_of_len(&jwt, 2048)).await;
+    let over = in_location(&app, Headers, &token_of_len(&jwt, 2100)).await;
+    println!(
+        "REPORT: limit={} fits={} over={} {}",
+        jwt.config().max_token_size(),
+        fits.status.as_u16(),
+        over.status.as_u16(),
+        over.text().trim_end()
+    );
+}
+
+#[test]
+fn the_limit_is_read_from_the_process_environment() {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let output = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "child_with_the_limit_in_its_environment",
+            "--nocapture",
+        ])
+        .env_clear()
+        .env("TOKEN_SIZE_CHILD", "1")
+        .env("JWT_SECRET_KEY", common::SECRET)
+        .env("JWT_MAX_TOKEN_SIZE", "2048")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the child test: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "child failed: {stdout}");
+    let report = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("REPORT: "))
+        .unwrap_or_else(|| panic!("no report from the child: {stdout}"));
+    assert_eq!(
+        report,
+        r#"limit=2048 fits=200 over=431 {"msg":"Token is too large"}"#
+    );
+}

@@ -432,7 +432,7 @@ options! {
         /// limit applies to each token (the token part of the `Authorization`
         /// header, one cookie's value), not to a whole header. The default
         /// holds identity-provider tokens with hundreds of groups (an RS256
-        /// token with 300 group names of 30 characters is about 13 KiB);
+        /// token with 300 group names of 30 characters is about 14 KB);
         /// raise it if yours are bigger. From the environment: a whole number
         /// of bytes.
         "JWT_MAX_TOKEN_SIZE" => max_token_size: value[usize] = DEFAULT_MAX_TOKEN_SIZE,
