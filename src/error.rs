@@ -87,6 +87,13 @@ pub enum ErrorKind {
     BlocklistUnavailable,
     /// The request body was too large to be searched for a token (413).
     BodyTooLarge,
+    /// The token is longer than `JWT_MAX_TOKEN_SIZE` and was refused before
+    /// any decoding. Not in the reference, which leaves size limits to its
+    /// server. 431 when it came in a header, a cookie or the query string;
+    /// the [`Error`] says 413 when it came in the JSON body or was handed to
+    /// [`JwtManager::decode_token`](crate::JwtManager::decode_token) (see
+    /// [`Error::status`]).
+    TokenTooLarge,
     /// A token could not be created: serialisation, key or header problems.
     /// Never caused by a client; 500 if it ever reaches a response.
     Encode,
@@ -128,6 +135,7 @@ impl ErrorKind {
         Self::UserLookupFailed,
         Self::BlocklistUnavailable,
         Self::BodyTooLarge,
+        Self::TokenTooLarge,
         Self::Encode,
         Self::Misconfigured,
         Self::LoaderFailed,
@@ -171,6 +179,7 @@ impl ErrorKind {
             Self::UserLookupFailed => "user_lookup_failed",
             Self::BlocklistUnavailable => "blocklist_unavailable",
             Self::BodyTooLarge => "body_too_large",
+            Self::TokenTooLarge => "token_too_large",
             Self::Encode => "encode",
             Self::Misconfigured => "misconfigured",
             Self::LoaderFailed => "loader_failed",
@@ -179,8 +188,9 @@ impl ErrorKind {
     }
 
     /// The status the reference answers with for this kind (403 for
-    /// [`Forbidden`](Self::Forbidden), 503, 413 and 500 for the kinds it
-    /// does not have).
+    /// [`Forbidden`](Self::Forbidden), 503, 431, 413 and 500 for the kinds it
+    /// does not have). An [`Error`] of kind [`TokenTooLarge`](Self::TokenTooLarge)
+    /// may carry 413 instead of this 431: see [`Error::status`].
     ///
     /// ```
     /// use jwt_extended::ErrorKind;
@@ -195,6 +205,7 @@ impl ErrorKind {
             401 => StatusCode::UNAUTHORIZED,
             403 => StatusCode::FORBIDDEN,
             413 => StatusCode::PAYLOAD_TOO_LARGE,
+            431 => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             422 => StatusCode::UNPROCESSABLE_ENTITY,
             503 => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -230,6 +241,7 @@ impl ErrorKind {
             Self::ClaimsVerificationFailed => 400,
             Self::Forbidden => 403,
             Self::BodyTooLarge => 413,
+            Self::TokenTooLarge => 431,
             Self::BlocklistUnavailable => 503,
             Self::Encode | Self::Misconfigured | Self::LoaderFailed => 500,
         }
@@ -260,9 +272,11 @@ impl ErrorKind {
             | Self::InvalidAudience
             | Self::InvalidIssuer
             | Self::WrongTokenType => ErrorCategory::InvalidToken,
-            Self::BodyTooLarge | Self::Encode | Self::Misconfigured | Self::LoaderFailed => {
-                ErrorCategory::Internal
-            }
+            Self::BodyTooLarge
+            | Self::TokenTooLarge
+            | Self::Encode
+            | Self::Misconfigured
+            | Self::LoaderFailed => ErrorCategory::Internal,
         }
     }
 }
@@ -294,7 +308,8 @@ pub enum ErrorCategory {
     /// An authorisation guard refused the token (`forbidden_loader`, 403).
     /// Not in the reference.
     Forbidden,
-    /// Server-side problems (encoding, wiring, body limits).
+    /// Server-side problems (encoding, wiring) and size limits (body,
+    /// token).
     Internal,
 }
 
@@ -331,6 +346,9 @@ struct Inner {
     detail: Option<Cow<'static, str>>,
     token: Option<TokenParts>,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    /// A status other than the kind's, set by the crate where the same
+    /// failure answers differently (an oversized token in a body: 413).
+    status: Option<StatusCode>,
 }
 
 impl Error {
@@ -344,6 +362,7 @@ impl Error {
                 detail: None,
                 token: None,
                 source: None,
+                status: None,
             }),
         }
     }
@@ -370,6 +389,7 @@ impl Error {
                 detail: shared.detail.clone(),
                 token: shared.token.clone(),
                 source: shared.source.clone(),
+                status: shared.status,
             },
         };
         f(&mut inner);
@@ -405,8 +425,12 @@ impl Error {
         self.inner.detail.as_deref()
     }
 
-    /// The default HTTP status of this error (its kind's
-    /// [`status`](ErrorKind::status)).
+    /// The default HTTP status of this error: its kind's
+    /// [`status`](ErrorKind::status), except for a
+    /// [`TokenTooLarge`](ErrorKind::TokenTooLarge) token that came in the
+    /// JSON body or was handed to
+    /// [`decode_token`](crate::JwtManager::decode_token): 413 there, 431
+    /// (the kind's) in a header, a cookie or the query string.
     ///
     /// ```
     /// use jwt_extended::{Error, ErrorKind};
@@ -417,14 +441,14 @@ impl Error {
     /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        self.inner.kind.status()
+        self.inner.status.unwrap_or(self.inner.kind.status())
     }
 
     /// The default HTTP status of this error as a number (see
     /// [`status`](Self::status)).
     #[must_use]
     pub fn status_code(&self) -> u16 {
-        self.inner.kind.status_code()
+        self.status().as_u16()
     }
 
     /// A [`Forbidden`](ErrorKind::Forbidden) error (403): a valid token
@@ -462,6 +486,12 @@ impl Error {
         let detail = detail.into();
         Self::new(ErrorKind::Misconfigured, INTERNAL_SERVER_ERROR)
             .map_inner(|inner| inner.detail = Some(detail))
+    }
+
+    /// The same error answering `status` instead of its kind's (an
+    /// oversized token in a body: 413, where its kind says 431).
+    pub(crate) fn with_status(self, status: StatusCode) -> Self {
+        self.map_inner(|inner| inner.status = Some(status))
     }
 
     pub(crate) fn encode(message: impl Into<Cow<'static, str>>) -> Self {
@@ -551,6 +581,7 @@ mod tests {
                 "user_lookup_failed",
                 "blocklist_unavailable",
                 "body_too_large",
+                "token_too_large",
                 "encode",
                 "misconfigured",
                 "loader_failed",
@@ -586,6 +617,21 @@ mod tests {
             "CurrentUser<app::User> needs a user loader"
         );
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_status_override_wins_over_the_kind() {
+        let err = Error::new(ErrorKind::TokenTooLarge, "Token is too large");
+        assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        let err = err
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .with_source(std::fmt::Error);
+        assert_eq!(
+            (err.status(), err.status_code()),
+            (StatusCode::PAYLOAD_TOO_LARGE, 413)
+        );
+        assert_eq!(err.kind().status_code(), 431);
+        assert_eq!(err.kind().category(), ErrorCategory::Internal);
     }
 
     #[test]

@@ -22,7 +22,8 @@
 //!
 //! Messages that only this crate sends (a body too large to search, a
 //! blocklist that does not answer, a missing layer) are not listed: the
-//! reference has no counterpart to check them against.
+//! reference has no counterpart to check them against. The one exception,
+//! [`TOKEN_TOO_LARGE`], is at the end, marked as ours.
 
 use crate::config::TokenLocation;
 
@@ -371,3 +372,13 @@ pub const USER_CLAIMS_VERIFICATION_FAILED: &str = "User claims verification fail
 pub fn user_lookup_failed(identity: &str) -> String {
     format!("Error loading the user {identity}")
 }
+
+// ---------------------------------------------------------------------------
+// Ours, not the reference's: it has no token size limit of its own.
+// ---------------------------------------------------------------------------
+
+/// **Ours, not the reference's.** A token longer than `JWT_MAX_TOKEN_SIZE`
+/// ([`ErrorKind::TokenTooLarge`](crate::ErrorKind::TokenTooLarge)): 431 from
+/// a header, a cookie or the query string, 413 from the JSON body or
+/// [`decode_token`](crate::JwtManager::decode_token).
+pub const TOKEN_TOO_LARGE: &str = "Token is too large";

@@ -89,6 +89,7 @@ impl Settings {
         check_cookie_names(&config)?;
         check_decode_lists(&config)?;
         check_leeway(&config)?;
+        check_max_token_size(&config)?;
         Ok(Self {
             decode_algorithms: config.decode_algorithms(),
             locations,
@@ -204,6 +205,17 @@ fn check_leeway(config: &JwtConfig) -> Result<(), ConfigError> {
     Err(ConfigError::InvalidValue {
         option: "JWT_DECODE_LEEWAY",
         reason: "must be a finite number of seconds".into(),
+    })
+}
+
+/// A zero `JWT_MAX_TOKEN_SIZE` would refuse every token.
+fn check_max_token_size(config: &JwtConfig) -> Result<(), ConfigError> {
+    if config.max_token_size() > 0 {
+        return Ok(());
+    }
+    Err(ConfigError::InvalidValue {
+        option: "JWT_MAX_TOKEN_SIZE",
+        reason: "zero would reject every token".into(),
     })
 }
 

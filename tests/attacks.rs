@@ -168,6 +168,16 @@ impl Target {
         Self::new("HS256", manager())
     }
 
+    /// HS256 without a token size limit (`JWT_MAX_TOKEN_SIZE` at its
+    /// maximum), so that huge tokens reach the parser: its bounds must hold
+    /// for applications that raise the limit.
+    fn hs256_unbounded() -> Self {
+        Self::new(
+            "HS256, no size limit",
+            manager_with(JwtConfig::new().with_max_token_size(usize::MAX)),
+        )
+    }
+
     fn asymmetric(name: &'static str, alg: Algorithm, private: &str, public: &str) -> Self {
         let public = String::from_utf8(key(public)).unwrap_or_default();
         let config = JwtConfig::new()
@@ -1151,7 +1161,8 @@ async fn identity_and_jti_claims_of_the_wrong_type() {
 
 #[tokio::test]
 async fn malformed_structure_base64_and_json() {
-    let target = Target::hs256();
+    // Deep nesting needs tokens over the default 16 KiB limit.
+    let target = Target::hs256_unbounded();
     let mut parts = target.valid.split('.');
     let (head, payload) = (
         parts.next().unwrap_or_default().to_owned(),
@@ -1323,7 +1334,27 @@ async fn malformed_structure_base64_and_json() {
 
 #[tokio::test]
 async fn oversized_tokens_and_headers() {
-    let target = Target::hs256();
+    // With the default 16 KiB limit, every huge token below is refused
+    // before decoding (431; the reference's server also answers 431, with
+    // an HTML page).
+    let bounded = Target::hs256();
+    for (case, token) in [
+        ("1 MiB without dots", "a".repeat(1024 * 1024)),
+        ("1 MiB of dots", ".".repeat(1024 * 1024)),
+        ("16 KiB + 1", "a".repeat(16 * 1024 + 1)),
+    ] {
+        bounded
+            .bearer(
+                case,
+                &token,
+                431,
+                "Token is too large",
+                Ref::Differs("the reference's server answers 431 with an HTML page"),
+            )
+            .await;
+    }
+    // Without the limit, the parser's own bounds hold.
+    let target = Target::hs256_unbounded();
     let mib = 1024 * 1024;
     target
         .bearer(
@@ -1428,11 +1459,23 @@ async fn oversized_header_over_real_http_is_refused_and_the_server_lives_on() {
             .unwrap_or_else(|e| panic!("the server stopped serving: {e}"));
         assert_eq!(ok.status().as_u16(), 200);
     }
-    // A large but accepted header reaches the token parser (and is refused there).
+    // A large header that hyper accepts: its token is over
+    // JWT_MAX_TOKEN_SIZE, refused by the crate before decoding, in JSON.
     let large = format!("Bearer {}", "a".repeat(64 * 1024));
     let response = client
         .get(&url)
         .header("authorization", large)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("request: {e}"));
+    assert_eq!(response.status().as_u16(), 431);
+    let body: Value = response.json().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body, json!({"msg": "Token is too large"}));
+    // Under the limit, the token reaches the parser (and is refused there).
+    let under = format!("Bearer {}", "a".repeat(8 * 1024));
+    let response = client
+        .get(&url)
+        .header("authorization", under)
         .send()
         .await
         .unwrap_or_else(|e| panic!("request: {e}"));

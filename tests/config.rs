@@ -100,6 +100,7 @@ fn snapshot(c: &JwtConfig) -> BTreeMap<&'static str, Value> {
         ("JWT_HEADER_TYPE", json!(c.header_type())),
         ("JWT_IDENTITY_CLAIM", json!(c.identity_claim())),
         ("JWT_JSON_KEY", json!(c.json_key())),
+        ("JWT_MAX_TOKEN_SIZE", json!(c.max_token_size())),
         (
             "JWT_PRIVATE_KEY",
             json!(c.private_key().map(|k| text(k.expose()))),
@@ -186,6 +187,8 @@ fn reference_defaults() -> BTreeMap<&'static str, Value> {
         ("JWT_HEADER_TYPE", json!("Bearer")),
         ("JWT_IDENTITY_CLAIM", json!("sub")),
         ("JWT_JSON_KEY", json!("access_token")),
+        // Our addition: 16 KiB.
+        ("JWT_MAX_TOKEN_SIZE", json!(16_384)),
         ("JWT_PRIVATE_KEY", Value::Null),
         ("JWT_PUBLIC_KEY", Value::Null),
         ("JWT_QUERY_STRING_NAME", json!("jwt")),
@@ -238,9 +241,9 @@ fn default_configs() {
     let names: Vec<&str> = snapshot.keys().copied().collect();
     let mut all = OPTION_NAMES.to_vec();
     all.sort_unstable();
-    assert_eq!(names, all, "the snapshot covers exactly the 44 options");
-    // The reference's 43 and our JWT_SECRET_KEY_FALLBACKS.
-    assert_eq!(names.len(), 44);
+    assert_eq!(names, all, "the snapshot covers exactly the 45 options");
+    // The reference's 43 and our JWT_MAX_TOKEN_SIZE and JWT_SECRET_KEY_FALLBACKS.
+    assert_eq!(names.len(), 45);
     assert_eq!(snapshot, reference_defaults());
     // Derived values of the reference's `config` object.
     assert_eq!(config.cookie_max_age(), None);
@@ -300,6 +303,8 @@ fn overridden_vars() -> Vec<(&'static str, &'static str)> {
         ("JWT_SECRET_KEY", "s3cret"),
         // Our addition: a JSON list, so secrets may hold commas.
         ("JWT_SECRET_KEY_FALLBACKS", r#"["old,2", "old-1"]"#),
+        // Our addition: a whole number of bytes.
+        ("JWT_MAX_TOKEN_SIZE", "32768"),
         ("JWT_VERIFY_SUB", "false"),
     ]
 }
@@ -353,6 +358,7 @@ fn override_configs() {
         ("JWT_ENCODE_NBF", json!(false)),
         ("JWT_SECRET_KEY", json!("s3cret")),
         ("JWT_SECRET_KEY_FALLBACKS", json!(["old,2", "old-1"])),
+        ("JWT_MAX_TOKEN_SIZE", json!(32_768)),
         ("JWT_VERIFY_SUB", json!(false)),
     ] {
         assert!(expected.insert(name, value).is_some(), "{name}");
@@ -431,6 +437,7 @@ fn override_configs() {
         .with_encode_nbf(false)
         .with_secret_key("s3cret")
         .with_secret_key_fallbacks(["old,2", "old-1"])
+        .with_max_token_size(32 * 1024)
         .with_verify_sub(false);
     assert_eq!(snapshot(&built), expected);
     JwtManager::new(built).unwrap_or_else(|e| panic!("the overridden config is valid: {e}"));
@@ -798,6 +805,7 @@ fn other_values_checked_at_build_time() {
         ("JWT_JSON_KEY", ""),
         ("JWT_REFRESH_JSON_KEY", ""),
         ("JWT_IDENTITY_CLAIM", ""),
+        ("JWT_MAX_TOKEN_SIZE", "0"),
     ] {
         let mut config = JwtConfig::new().with_secret_key(SECRET);
         assert_eq!(config.set(option, value), Ok(true));
@@ -829,6 +837,9 @@ fn other_values_checked_at_build_time() {
         ("JWT_DECODE_LEEWAY", "soon"),
         ("JWT_DECODE_LEEWAY", "-1"),
         ("JWT_CSRF_METHODS", "[1]"),
+        ("JWT_MAX_TOKEN_SIZE", "16k"),
+        ("JWT_MAX_TOKEN_SIZE", "-1"),
+        ("JWT_MAX_TOKEN_SIZE", ""),
     ] {
         assert_eq!(vars_error(&[(option, value)]).option(), option, "{value:?}");
     }

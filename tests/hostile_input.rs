@@ -60,9 +60,14 @@ async fn with_cookie_bytes(app: &Router, method: Method, cookie: &[u8]) -> TestR
 #[tokio::test]
 async fn huge_cookies() {
     let (app, jwt) = app(&[Cookies], false);
-    // 1 MB of garbage in the token cookie.
+    // 1 MB of garbage in the token cookie: over JWT_MAX_TOKEN_SIZE, refused
+    // before decoding.
     let huge = format!("access_token_cookie={}", "A".repeat(1 << 20));
     let r = with_cookie_bytes(&app, Method::GET, huge.as_bytes()).await;
+    r.assert_error(431, "Token is too large");
+    // Garbage under the limit reaches the parser.
+    let garbage = format!("access_token_cookie={}", "A".repeat(8 * 1024));
+    let r = with_cookie_bytes(&app, Method::GET, garbage.as_bytes()).await;
     r.assert_error(422, "Not enough segments");
     // 1 MB of three-part garbage.
     let huge = format!("access_token_cookie={0}.{0}.{0}", "A".repeat(350_000));
@@ -74,9 +79,11 @@ async fn huge_cookies() {
     many.push_str(&format!("access_token_cookie={token}"));
     let r = with_cookie_bytes(&app, Method::GET, many.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
-    // POST: the missing CSRF value is reported before anything is decoded.
-    let huge = format!("access_token_cookie={}", "A".repeat(1 << 20));
+    // POST: the size is checked first, then the missing CSRF value is
+    // reported before anything is decoded.
     let r = with_cookie_bytes(&app, Method::POST, huge.as_bytes()).await;
+    r.assert_error(431, "Token is too large");
+    let r = with_cookie_bytes(&app, Method::POST, garbage.as_bytes()).await;
     r.assert_error(401, "Missing CSRF token");
 }
 

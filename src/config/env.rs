@@ -507,6 +507,16 @@ pub(super) fn seconds(option: &'static str, value: &str) -> Result<Duration, Con
     })
 }
 
+/// A size: a whole number of bytes.
+pub(super) fn size(option: &'static str, value: &str) -> Result<usize, ConfigError> {
+    value.trim().parse().map_err(|_| {
+        ConfigError::invalid(
+            option,
+            format!("expected a whole number of bytes, got {value:?}"),
+        )
+    })
+}
+
 /// A token lifetime: a whole number of seconds, or `false` for never.
 pub(super) fn expiry(option: &'static str, value: &str) -> Result<Expiry, ConfigError> {
     let trimmed = value.trim();

@@ -58,8 +58,9 @@
 //! # let _: ConfigError = error;
 //! ```
 //!
-//! [`OPTION_NAMES`] lists the 44 option names the environment readers know
-//! (the reference's 43 and `JWT_SECRET_KEY_FALLBACKS`, our addition).
+//! [`OPTION_NAMES`] lists the 45 option names the environment readers know
+//! (the reference's 43 and our additions `JWT_MAX_TOKEN_SIZE` and
+//! `JWT_SECRET_KEY_FALLBACKS`).
 //! Algorithms are the crate's own [`Algorithm`] enum (also at the crate
 //! root), which converts to and from `jsonwebtoken`'s.
 
@@ -78,7 +79,7 @@ mod warning;
 pub use algorithm::Algorithm;
 pub use env::EnvOptions;
 pub use error::ConfigError;
-pub use options::{JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES};
+pub use options::{DEFAULT_MAX_TOKEN_SIZE, JwtConfig, NON_SESSION_COOKIE_MAX_AGE, OPTION_NAMES};
 #[allow(deprecated)]
 pub use types::Audience;
 pub use types::{Expiry, OneOrMany, SameSite, Secret, TokenLocation};
@@ -173,8 +174,9 @@ mod tests {
 
     #[test]
     fn option_names_are_sorted_and_unique() {
-        // The reference's 43 and our JWT_SECRET_KEY_FALLBACKS.
-        assert_eq!(OPTION_NAMES.len(), 44);
+        // The reference's 43 and our JWT_MAX_TOKEN_SIZE and
+        // JWT_SECRET_KEY_FALLBACKS.
+        assert_eq!(OPTION_NAMES.len(), 45);
         assert!(OPTION_NAMES.windows(2).all(|w| w[0] < w[1]));
         assert!(OPTION_NAMES.iter().all(|n| n.starts_with("JWT_")));
     }
@@ -184,9 +186,10 @@ mod tests {
         for &name in OPTION_NAMES {
             let mut c = JwtConfig::new();
             let sample = match name {
-                "JWT_ACCESS_TOKEN_EXPIRES" | "JWT_REFRESH_TOKEN_EXPIRES" | "JWT_DECODE_LEEWAY" => {
-                    "5"
-                }
+                "JWT_ACCESS_TOKEN_EXPIRES"
+                | "JWT_REFRESH_TOKEN_EXPIRES"
+                | "JWT_DECODE_LEEWAY"
+                | "JWT_MAX_TOKEN_SIZE" => "5",
                 "JWT_ALGORITHM" | "JWT_DECODE_ALGORITHMS" => "HS384",
                 "JWT_TOKEN_LOCATION" => "json",
                 "JWT_COOKIE_SAMESITE" => "Lax",

@@ -45,6 +45,9 @@ use super::{
 /// The non-session cookie lifetime of the reference (about one year).
 pub const NON_SESSION_COOKIE_MAX_AGE: u64 = 31_540_000;
 
+/// The default `JWT_MAX_TOKEN_SIZE`: 16 KiB.
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 16 * 1024;
+
 /// Writes [`JwtConfig`] from the option table (see the module docs).
 macro_rules! options {
     (
@@ -112,9 +115,9 @@ macro_rules! options {
             }
         }
 
-        /// The names of all 44 options (the reference's 43 and our
-        /// `JWT_SECRET_KEY_FALLBACKS`), as Flask-JWT-Extended spells them
-        /// (in alphabetical order).
+        /// The names of all 45 options (the reference's 43 and our
+        /// `JWT_MAX_TOKEN_SIZE` and `JWT_SECRET_KEY_FALLBACKS`), as
+        /// Flask-JWT-Extended spells them (in alphabetical order).
         pub const OPTION_NAMES: &[&str] = &[$($env),*];
     };
 }
@@ -420,6 +423,20 @@ options! {
         /// `JWT_JSON_KEY` (default `access_token`): JSON body key of access tokens.
         "JWT_JSON_KEY" => json_key: text = "access_token".into(),
             parse env::text, set with_json_key;
+        /// `JWT_MAX_TOKEN_SIZE` (default 16384 bytes, 16 KiB; **an addition**
+        /// to the reference's options): the longest token accepted, in bytes
+        /// of its encoded form. A longer one is refused before any base64 or
+        /// JSON work, with [`ErrorKind::TokenTooLarge`](crate::ErrorKind::TokenTooLarge):
+        /// 431 from a header, a cookie or the query string, 413 from the JSON
+        /// body or [`decode_token`](crate::JwtManager::decode_token). The
+        /// limit applies to each token (the token part of the `Authorization`
+        /// header, one cookie's value), not to a whole header. The default
+        /// holds identity-provider tokens with hundreds of groups (an RS256
+        /// token with 300 group names of 30 characters is about 14 KB);
+        /// raise it if yours are bigger. From the environment: a whole number
+        /// of bytes.
+        "JWT_MAX_TOKEN_SIZE" => max_token_size: value[usize] = DEFAULT_MAX_TOKEN_SIZE,
+            parse env::size, set with_max_token_size;
         /// `JWT_PRIVATE_KEY` (default unset): PEM private key (PKCS#1, PKCS#8 or
         /// SEC1) used to sign with an asymmetric algorithm.
         "JWT_PRIVATE_KEY" => private_key: maybe[Secret] = None,

@@ -234,8 +234,12 @@ impl JwtManager {
     /// # Errors
     /// Every decoding error of the reference, e.g. `Signature verification
     /// failed` or [`ErrorKind::ExpiredToken`] (carrying the header and claims).
+    /// A token longer than `JWT_MAX_TOKEN_SIZE` is refused first, without
+    /// decoding, with [`ErrorKind::TokenTooLarge`] and status 413: a call
+    /// has no header to blame, so it answers as for a token in a body.
     pub async fn decode_token(&self, token: &str) -> Result<DecodedToken, Error> {
-        self.decode_bytes(token.as_bytes(), None, false).await
+        self.decode_bytes_bounded(token.as_bytes(), None, false)
+            .await
     }
 
     /// [`decode_token`](Self::decode_token) with a CSRF value to check and/or
@@ -249,7 +253,7 @@ impl JwtManager {
         token: &str,
         options: DecodeOptions<'_>,
     ) -> Result<DecodedToken, Error> {
-        self.decode_bytes(
+        self.decode_bytes_bounded(
             token.as_bytes(),
             options.csrf_value.map(str::as_bytes),
             options.allow_expired,
@@ -262,8 +266,11 @@ impl JwtManager {
     /// [`decode_token`](Self::decode_token).
     ///
     /// # Errors
-    /// Malformed-token errors (`Not enough segments`, …).
+    /// Malformed-token errors (`Not enough segments`, …), and
+    /// [`ErrorKind::TokenTooLarge`] (413) as in
+    /// [`decode_token`](Self::decode_token).
     pub fn unverified_header(&self, token: &str) -> Result<Map<String, Value>, Error> {
+        request::check_content_size(&self.inner.settings, token.as_bytes())?;
         jws::unverified_header(token.as_bytes())
     }
 
@@ -323,6 +330,19 @@ impl JwtManager {
             .csrf()
             .map(str::to_owned)
             .ok_or_else(|| Error::new(ErrorKind::MissingClaim, messages::MISSING_CSRF_CLAIM))
+    }
+
+    /// [`decode_bytes`](Self::decode_bytes) for the public calls: a token
+    /// over `JWT_MAX_TOKEN_SIZE` is refused first (413). The request path
+    /// checked the size where it found the token.
+    async fn decode_bytes_bounded(
+        &self,
+        token: &[u8],
+        csrf_value: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Error> {
+        request::check_content_size(&self.inner.settings, token)?;
+        self.decode_bytes(token, csrf_value, allow_expired).await
     }
 
     pub(crate) async fn decode_bytes(

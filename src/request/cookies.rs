@@ -2,7 +2,7 @@
 //! on CSRF-protected methods the CSRF value that must come with it (see
 //! [`csrf`](super::csrf)).
 
-use super::{Found, RequestParts, csrf};
+use super::{Found, RequestParts, check_size, csrf};
 use crate::compat::werkzeug::cookie;
 use crate::error::Error;
 use crate::messages;
@@ -22,6 +22,8 @@ pub(super) fn from_cookies<'a>(
     let token = cookie(request.headers, cookie_name.as_bytes())
         .filter(|v| !v.is_empty())
         .ok_or_else(|| Error::missing_token(messages::missing_cookie(cookie_name)))?;
+    // Before the CSRF check: an oversized token is refused wherever it sits.
+    check_size(settings, &token)?;
 
     let csrf = csrf::csrf_value(settings, request, refresh)?;
     Ok(Found { token, csrf })

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{Found, RequestParts};
+use super::{Found, RequestParts, check_size};
 use crate::compat::python::{is_python_whitespace, split_python_whitespace};
 use crate::compat::werkzeug::{joined_header, latin1};
 use crate::error::{Error, ErrorKind};
@@ -26,6 +26,7 @@ pub(super) fn from_headers<'a>(
         }
         None => Cow::Borrowed(header_token(settings, "")?.as_bytes()),
     };
+    check_size(settings, &token)?;
     Ok(Found { token, csrf: None })
 }
 

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::{Found, RequestParts, body_bytes};
+use super::{Found, RequestParts, body_bytes, check_content_size};
 use crate::compat::mime::is_json;
 use crate::compat::python::is_falsy;
 use crate::error::Error;
@@ -34,10 +34,13 @@ pub(super) fn from_json<'a>(
     match value {
         None => Err(missing()),
         Some(v) if is_falsy(&v) => Err(missing()),
-        Some(serde_json::Value::String(token)) => Ok(Found {
-            token: Cow::Owned(token.into_bytes()),
-            csrf: None,
-        }),
+        Some(serde_json::Value::String(token)) => {
+            check_content_size(settings, token.as_bytes())?;
+            Ok(Found {
+                token: Cow::Owned(token.into_bytes()),
+                csrf: None,
+            })
+        }
         Some(_) => Err(Error::malformed(messages::TOKEN_NOT_A_STRING)),
     }
 }

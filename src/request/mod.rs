@@ -2,6 +2,10 @@
 //! body, with the reference's parsing rules and messages. Framework-free: it
 //! works on `http` types.
 //!
+//! A token longer than `JWT_MAX_TOKEN_SIZE` is refused as soon as it is
+//! found, before any base64 or JSON work on it: 431 in a header, a cookie or
+//! the query string, 413 in the JSON body.
+//!
 //! Only a *missing* token falls through to the next location. A bad token,
 //! a bad `Authorization` layout, a wrong query prefix or a CSRF failure in an
 //! earlier location is final, even if a later location holds a valid token.
@@ -124,6 +128,29 @@ pub(crate) fn find_in<'a>(
         TokenLocation::QueryString => query_string::from_query(settings, request),
         TokenLocation::Json => json::from_json(settings, request, refresh),
     }
+}
+
+/// Refuses a token longer than `JWT_MAX_TOKEN_SIZE` with
+/// [`ErrorKind::TokenTooLarge`] (431): one length comparison.
+#[inline]
+pub(crate) fn check_size(settings: &Settings, token: &[u8]) -> Result<(), Error> {
+    if token.len() > settings.config.max_token_size() {
+        return Err(token_too_large());
+    }
+    Ok(())
+}
+
+/// [`check_size`] for a token that is content (in the JSON body, or handed
+/// to a call without a request): 413 instead of 431.
+#[inline]
+pub(crate) fn check_content_size(settings: &Settings, token: &[u8]) -> Result<(), Error> {
+    check_size(settings, token).map_err(|e| e.with_status(http::StatusCode::PAYLOAD_TOO_LARGE))
+}
+
+#[cold]
+fn token_too_large() -> Error {
+    tracing::debug!("token over JWT_MAX_TOKEN_SIZE refused before decoding");
+    Error::new(ErrorKind::TokenTooLarge, messages::TOKEN_TOO_LARGE)
 }
 
 /// The buffered body, for the `json` location and CSRF form fields

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{Found, RequestParts};
+use super::{Found, RequestParts, check_size};
 use crate::error::{Error, ErrorKind};
 use crate::messages;
 use crate::settings::Settings;
@@ -28,6 +28,7 @@ pub(super) fn from_query<'a>(
             messages::invalid_query_param(name, prefix),
         ));
     };
+    check_size(settings, token.as_bytes())?;
     Ok(Found {
         token: Cow::Owned(token.as_bytes().to_vec()),
         csrf: None,
