@@ -349,6 +349,8 @@ struct Inner {
     /// A status other than the kind's, set by the crate where the same
     /// failure answers differently (an oversized token in a body: 413).
     status: Option<StatusCode>,
+    /// The OAuth scope a guard found missing ([`Error::insufficient_scope`]).
+    scope: Option<Cow<'static, str>>,
 }
 
 impl Error {
@@ -363,6 +365,7 @@ impl Error {
                 token: None,
                 source: None,
                 status: None,
+                scope: None,
             }),
         }
     }
@@ -390,6 +393,7 @@ impl Error {
                 token: shared.token.clone(),
                 source: shared.source.clone(),
                 status: shared.status,
+                scope: shared.scope.clone(),
             },
         };
         f(&mut inner);
@@ -464,6 +468,51 @@ impl Error {
     #[must_use]
     pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::Forbidden, message)
+    }
+
+    /// A [`Forbidden`](ErrorKind::Forbidden) error (403) for a token that
+    /// lacks the OAuth `scope` a route needs (`"write:posts"`; several
+    /// scopes separated by spaces). The message is `Missing scope <scope>`;
+    /// use [`with_scope`](Self::with_scope) on [`Error::forbidden`] for a
+    /// message of your own. With the resource-server error style
+    /// (`bearer_error_style` on the axum builder) the answer's
+    /// `WWW-Authenticate` names the scope: `error="insufficient_scope",
+    /// scope="write:posts"`; otherwise it is an ordinary 403.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind};
+    ///
+    /// let error = Error::insufficient_scope("write:posts");
+    /// assert_eq!(error.kind(), ErrorKind::Forbidden);
+    /// assert_eq!(error.scope(), Some("write:posts"));
+    /// assert_eq!(error.message(), "Missing scope write:posts");
+    /// ```
+    #[must_use]
+    pub fn insufficient_scope(scope: impl Into<Cow<'static, str>>) -> Self {
+        let scope = scope.into();
+        Self::forbidden(format!("Missing scope {scope}")).with_scope(scope)
+    }
+
+    /// Names the OAuth scope that the request lacks (see
+    /// [`insufficient_scope`](Self::insufficient_scope)), keeping the
+    /// error's kind and message.
+    ///
+    /// ```
+    /// use jwt_extended::Error;
+    ///
+    /// let error = Error::forbidden("Writers only").with_scope("write:posts");
+    /// assert_eq!((error.message(), error.scope()), ("Writers only", Some("write:posts")));
+    /// ```
+    #[must_use]
+    pub fn with_scope(self, scope: impl Into<Cow<'static, str>>) -> Self {
+        let scope = scope.into();
+        self.map_inner(|inner| inner.scope = Some(scope))
+    }
+
+    /// The OAuth scope the request lacks, when the error names one.
+    #[must_use]
+    pub fn scope(&self) -> Option<&str> {
+        self.inner.scope.as_deref()
     }
 
     /// The header and claims of the token, for the kinds that carry them.

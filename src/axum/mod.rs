@@ -35,6 +35,45 @@
 //! ([`Jwt::reject`]). A bare `?` on an `Error` only gets them behind a
 //! [`JwtLayer`]; without one it is answered with the defaults.
 //!
+//! # Resource-server (OAuth) error style
+//!
+//! APIs called by OAuth clients can answer token errors the way RFC 6750
+//! §3 describes instead of the reference's 422s: switch it on with
+//! [`bearer_error_style`](JwtManagerBuilderExt::bearer_error_style). A
+//! missing token gets 401 with `WWW-Authenticate: Bearer`; an invalid,
+//! expired or revoked token 401 with `Bearer error="invalid_token",
+//! error_description="…"`; a guard's refusal 403 with
+//! `error="insufficient_scope"`, and `scope="…"` when the guard refuses
+//! with [`Error::insufficient_scope`](crate::Error::insufficient_scope).
+//! Bodies stay `{"msg": …}`; the app's own per-error responses still win.
+//! [`BearerErrorStyle`] has the full table.
+//!
+//! ```
+//! use jwt_extended::{Error, JwtConfig, JwtManager, Verified};
+//! use jwt_extended::axum::{Access, BearerErrorStyle, Guard, Jwt, JwtManagerBuilderExt};
+//!
+//! /// Tokens granted the `write:posts` scope.
+//! struct WritePosts;
+//!
+//! impl Guard for WritePosts {
+//!     fn check(verified: &Verified) -> Result<(), Error> {
+//!         let scopes = verified.token().claim("scope").and_then(|s| s.as_str()).unwrap_or("");
+//!         if scopes.split(' ').any(|s| s == "write:posts") {
+//!             Ok(())
+//!         } else {
+//!             Err(Error::insufficient_scope("write:posts")) // 403, scope="write:posts"
+//!         }
+//!     }
+//! }
+//!
+//! async fn publish(token: Jwt<(Access, WritePosts)>) -> &'static str { "published" }
+//!
+//! let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+//!     .bearer_error_style(BearerErrorStyle::new().realm("blog"))
+//!     .build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Custom extractors
 //!
 //! Guards ([`Guard`]) cover checks on the token. For anything else, build
@@ -79,6 +118,7 @@
 //! `.options(...)` yourself. The ported examples show a small layer that
 //! answers like Flask.
 
+mod bearer;
 mod extract;
 mod jwks;
 mod layer;
@@ -87,6 +127,7 @@ mod rejection;
 mod requirement;
 mod state;
 
+pub use bearer::BearerErrorStyle;
 pub use extract::{Claims, ClaimsWith, CurrentUser, CurrentUserWith, Jwt, verify_jwt_in_request};
 pub use jwks::{DEFAULT_JWKS_MAX_AGE, DiscoveryEndpoint, JwksEndpoint};
 pub use layer::{

@@ -8,6 +8,7 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::bearer::BearerErrorStyle;
 use crate::compat::json::flask_json_bytes;
 use crate::error::{Error, ErrorCategory, ErrorKind};
 use crate::manager::{JwtManager, JwtManagerBuilder};
@@ -57,8 +58,10 @@ type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 /// specific registration wins: one for its [`ErrorKind`]
 /// ([`error_kind_response`](JwtManagerBuilderExt::error_kind_response)), then
 /// one for its [`ErrorCategory`] (the reference's loaders), then the
-/// catch-all ([`error_response`](JwtManagerBuilderExt::error_response)), then
-/// the reference's default `{"msg": …}` body with the kind's status.
+/// [resource-server style](JwtManagerBuilderExt::bearer_error_style) if it
+/// is on and covers the error, then the catch-all
+/// ([`error_response`](JwtManagerBuilderExt::error_response)), then the
+/// reference's default `{"msg": …}` body with the kind's status.
 ///
 /// Whatever renders it, the response carries the original [`Error`] in its
 /// extensions, for logging middleware.
@@ -86,6 +89,7 @@ pub struct ErrorResponses {
     kinds: Vec<(ErrorKind, Handler)>,
     categories: Vec<(ErrorCategory, Handler)>,
     fallback: Option<Handler>,
+    bearer: Option<BearerErrorStyle>,
 }
 
 impl fmt::Debug for ErrorResponses {
@@ -100,12 +104,25 @@ impl fmt::Debug for ErrorResponses {
                 &self.categories.iter().map(|(c, _)| c).collect::<Vec<_>>(),
             )
             .field("fallback", &self.fallback.is_some())
+            .field("bearer", &self.bearer)
             .finish()
     }
 }
 
 impl ErrorResponses {
-    fn handler(&self, error: &Error) -> Option<&Handler> {
+    /// The app's response for `error`, in the order of precedence: its
+    /// kind, its category, the resource-server style, the catch-all.
+    fn render(&self, error: &Error, message_key: &str) -> Option<Response> {
+        if let Some(handler) = self.specific(error) {
+            return Some(handler(error));
+        }
+        if let Some(response) = self.render_bearer(error, message_key) {
+            return Some(response);
+        }
+        self.fallback.as_ref().map(|handler| handler(error))
+    }
+
+    fn specific(&self, error: &Error) -> Option<&Handler> {
         let kind = error.kind();
         self.kinds
             .iter()
@@ -117,7 +134,17 @@ impl ErrorResponses {
                     .find(|(c, _)| *c == kind.category())
                     .map(|(_, h)| h)
             })
-            .or(self.fallback.as_ref())
+    }
+
+    /// The default body with the style's status and challenge.
+    fn render_bearer(&self, error: &Error, message_key: &str) -> Option<Response> {
+        let (status, challenge) = self.bearer.as_ref()?.challenge(error)?;
+        let mut response = render_default_error(error, message_key);
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+        Some(response)
     }
 
     fn set_category(&mut self, category: ErrorCategory, handler: Handler) {
@@ -403,6 +430,39 @@ pub trait JwtManagerBuilderExt: sealed::Sealed + Sized {
     where
         F: Fn(&Error) -> R + Send + Sync + 'static,
         R: IntoResponse;
+
+    /// Answers token errors in the resource-server style of RFC 6750 §3,
+    /// what OAuth clients expect: 401 with `WWW-Authenticate: Bearer` for a
+    /// missing token, 401 `error="invalid_token"` for an invalid, expired
+    /// or revoked one, 403 `error="insufficient_scope"` for a guard's
+    /// refusal (with `scope="…"` from [`Error::insufficient_scope`]). The
+    /// JSON body stays `{"<message key>": "<message>"}`. See
+    /// [`BearerErrorStyle`] for the full table and the errors it leaves
+    /// alone.
+    ///
+    /// Off by default (the reference's 422s and bodies). Responses
+    /// registered for an error kind or category still win over it; the
+    /// catch-all [`error_response`](Self::error_response) only renders the
+    /// errors it leaves alone. Calling it again replaces the style.
+    ///
+    /// ```
+    /// use jwt_extended::{Error, ErrorKind, JwtConfig, JwtManager};
+    /// use jwt_extended::axum::{BearerErrorStyle, JwtManagerBuilderExt, JwtRejection};
+    /// use axum::response::IntoResponse;
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .bearer_error_style(BearerErrorStyle::new().realm("example"))
+    ///     .build()?;
+    /// let expired = Error::new(ErrorKind::ExpiredToken, "Token has expired");
+    /// let response = JwtRejection::new(expired, &jwt).into_response();
+    /// assert_eq!(response.status(), 401);
+    /// assert_eq!(
+    ///     response.headers()["www-authenticate"],
+    ///     r#"Bearer realm="example", error="invalid_token", error_description="Token has expired""#,
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn bearer_error_style(self, style: BearerErrorStyle) -> Self;
 }
 
 #[allow(unreachable_pub)] // the sealed-trait pattern: public, but unnameable
@@ -541,6 +601,11 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
     {
         self.extension_mut::<ErrorResponses>().fallback =
             Some(Arc::new(move |e| f(e).into_response()));
+        self
+    }
+
+    fn bearer_error_style(mut self, style: BearerErrorStyle) -> Self {
+        self.extension_mut::<ErrorResponses>().bearer = Some(style);
         self
     }
 }
@@ -819,13 +884,11 @@ pub fn render_default_error(error: &Error, message_key: &str) -> Response {
 #[must_use]
 pub fn render_error(manager: &JwtManager, error: &Error) -> Response {
     log(error);
-    let custom = manager
+    let message_key = manager.config().error_message_key();
+    let mut response = manager
         .extension::<ErrorResponses>()
-        .and_then(|r| r.handler(error));
-    let mut response = match custom {
-        Some(handler) => handler(error),
-        None => render_default_error(error, manager.config().error_message_key()),
-    };
+        .and_then(|r| r.render(error, message_key))
+        .unwrap_or_else(|| render_default_error(error, message_key));
     response.extensions_mut().insert(error.clone());
     response
 }

@@ -67,7 +67,10 @@ pub trait Requirement: Send + Sync + 'static {
 /// the catch-all custom response render it like every other error. Token
 /// errors come first: a guard only sees tokens that passed verification.
 /// With `Option<Jwt<(Access, Admin)>>`, no token gives `None`, but a token
-/// that fails the guard is still refused.
+/// that fails the guard is still refused. A scope guard can refuse with
+/// [`Error::insufficient_scope`]`("write:posts")`: with the
+/// [resource-server error style](super::JwtManagerBuilderExt::bearer_error_style)
+/// the 403 then names the missing scope in its `WWW-Authenticate` header.
 ///
 /// ```
 /// use axum::{Router, routing::get};
