@@ -10,16 +10,16 @@
 //! `merge_env` run this test binary again as a child with a chosen
 //! environment (`run_child`).
 
-use std::io::Write;
+mod common;
+
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::Captured;
 use jwt_extended::config::{
     ConfigError, ConfigWarning, EnvOptions, Expiry, JwtConfig, SameSite, TokenLocation,
 };
 use jwt_extended::{Algorithm, JwtManager};
-use tracing_subscriber::fmt::MakeWriter;
 
 /// A secret long enough for HS256, so that it gives no warning.
 const LONG_SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -396,31 +396,6 @@ fn start_up_warnings_are_returned() {
     );
 }
 
-/// Collects what the `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut out) = self.0.lock() {
-            out.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[test]
 fn build_logs_each_warning_once_and_build_with_warnings_logs_none() {
     let captured = Captured::default();
@@ -434,13 +409,7 @@ fn build_logs_each_warning_once_and_build_with_warnings_logs_none() {
         ("JWT_ACCES_TOKEN_EXPIRES", "60"),
     ]);
     let _quiet = JwtManager::builder(config.clone()).build_with_warnings();
-    let text = || {
-        captured
-            .0
-            .lock()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
+    let text = || captured.text();
     assert_eq!(text(), "");
     let _jwt = JwtManager::new(config).unwrap_or_else(|e| panic!("{e}"));
     let logged = text();

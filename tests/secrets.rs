@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::Method;
@@ -21,7 +18,6 @@ use jwt_extended::config::{Secret, TokenLocation};
 use jwt_extended::hooks::SigningKey;
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
-use tracing_subscriber::fmt::MakeWriter;
 
 const CANARY: &str = "canary-secret-7f3a9c1e5b";
 const PASSWORD: &str = "canary-password-91d2e4";
@@ -158,51 +154,6 @@ async fn debug_output_and_errors_never_show_secrets() {
 
 // ---------------------------------------------------------------- logs
 
-/// Collects everything the `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut out) = self.0.lock() {
-            out.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        self.0
-            .lock()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    }
-}
-
-/// Captures every event (all levels) on this thread until the guard drops.
-fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
-}
-
 /// A store that is always down, so that the 503 path logs its error.
 struct DownStore;
 
@@ -222,7 +173,7 @@ async fn protected(token: Jwt) -> FlaskJson<Value> {
 
 #[tokio::test]
 async fn logs_never_show_secrets_or_tokens() {
-    let (captured, _guard) = capture();
+    let (captured, _guard) = capture(tracing::Level::TRACE);
     let config = JwtConfig::new()
         .with_secret_key(CANARY)
         .with_token_location([TokenLocation::Headers, TokenLocation::Cookies]);
@@ -304,7 +255,7 @@ async fn logs_never_show_secrets_or_tokens() {
 // ---------------------------------------------------------------- cookie warning
 
 fn warnings_for(config: JwtConfig) -> String {
-    let (captured, _guard) = capture();
+    let (captured, _guard) = capture(tracing::Level::TRACE);
     let _jwt = JwtManager::new(config.with_secret_key(SECRET)).unwrap_or_else(|e| panic!("{e}"));
     captured
         .text()
@@ -352,7 +303,7 @@ fn secrets_compare_by_value() {
 
 /// The start-up warnings about `JWT_SECRET_KEY` for a secret and algorithm.
 fn key_length_warnings(secret: &str, algorithm: Algorithm) -> String {
-    let (captured, _guard) = capture();
+    let (captured, _guard) = capture(tracing::Level::TRACE);
     let config = JwtConfig::new()
         .with_secret_key(secret)
         .with_algorithm(algorithm);
