@@ -320,19 +320,20 @@ impl JwtManagerBuilder {
     /// A [`ConfigError`] naming the first invalid option.
     pub fn build_with_warnings(self) -> Result<(JwtManager, Vec<ConfigWarning>), ConfigError> {
         keys::ensure_crypto_provider()?;
-        let settings = Settings::new(self.config.clone())?;
+        let settings = Settings::new(self.config)?;
+        let config = &settings.config;
         let need_encoding = self.creation.encode_key.is_none()
             && !self.verify_only
             && self.key_set.signing_key().is_none();
         let need_decoding = self.hooks.decode_key.is_none() && self.key_set.is_empty();
         let keys = ConfiguredKeys::from_config(
-            &self.config,
+            config,
             need_encoding,
             need_decoding,
             self.enforce_minimum_key_length,
         )?;
         let mut warnings = settings.warnings();
-        warnings.extend(keys::short_secret_warning(&self.config));
+        warnings.extend(keys::short_secret_warning(config));
         let ring = KeyRing::new(self.key_set, settings.decode_algorithms.clone()).map_err(|e| {
             ConfigError::InvalidKey {
                 option: "key_set",
@@ -340,16 +341,15 @@ impl JwtManagerBuilder {
             }
         })?;
         let issuer = Issuer {
-            rules: IssueRules::new(&self.config, settings.encode_audience.clone()),
+            rules: IssueRules::new(config, settings.encode_audience.clone()),
             hooks: self.creation,
             key: keys.encoding,
             keys: ring,
         };
         let manager = JwtManager {
             inner: Arc::new(Inner {
-                identity_claim: Arc::from(self.config.identity_claim()),
+                identity_claim: Arc::from(config.identity_claim()),
                 settings,
-                config: self.config,
                 issuer,
                 decoding: keys.decoding,
                 fallbacks: keys.fallbacks,

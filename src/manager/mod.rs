@@ -53,8 +53,8 @@ pub struct JwtManager {
 }
 
 struct Inner {
+    /// The validated configuration (it holds the `JwtConfig` too).
     settings: Settings,
-    config: JwtConfig,
     /// What creating a token needs (signing key, creation hooks, rules).
     issuer: Issuer,
     /// The configured verification key (absent with a decode-key loader).
@@ -82,7 +82,7 @@ impl fmt::Debug for JwtManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hooks = &self.inner.hooks;
         f.debug_struct("JwtManager")
-            .field("config", &self.inner.config)
+            .field("config", &self.inner.settings.config)
             .field("issuer", &self.inner.issuer)
             .field("decoding_key", &self.inner.decoding.is_some())
             .field("secret_key_fallbacks", &self.inner.fallbacks.len())
@@ -119,7 +119,7 @@ impl JwtManager {
     /// The configuration.
     #[must_use]
     pub fn config(&self) -> &JwtConfig {
-        &self.inner.config
+        &self.inner.settings.config
     }
 
     /// The manager's key set, to rotate keys at run time (add the next key,
