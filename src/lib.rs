@@ -66,6 +66,7 @@
 //! | `redis` | no | `RedisBlocklist`, revocation in Redis |
 //! | `sqlite` | no | `SqlBlocklist` on SQLite (sqlx) |
 //! | `postgres` | no | `SqlBlocklist` on PostgreSQL (sqlx) |
+//! | `remote-keys` | no | `issuers::RemoteJwks`: keys of identity providers fetched from a JWKS URL or through OIDC discovery (reqwest, rustls) |
 //! | `test-util` | no | `testing::blocklist_contract`, the contract suite for custom blocklist stores |
 //!
 //! Every feature builds alone. With both crypto features enabled, aws-lc-rs
@@ -88,6 +89,7 @@ pub mod cookies;
 pub use request::csrf;
 pub mod error;
 pub mod hooks;
+pub mod issuers;
 mod manager;
 pub mod manual;
 pub mod messages;
