@@ -21,6 +21,7 @@ Files (all PEM):
   ed25519_private.pem         Ed25519 private key, PKCS#8
   ed25519_public.pem          same key, SubjectPublicKeyInfo
   ec256_attacker_*.pem        unrelated EC P-256 key (SEC1, PKCS#8, public)
+  ec521_attacker_*.pem        unrelated EC P-521 key (SEC1, PKCS#8, public)
   ed25519_attacker_*.pem      unrelated Ed25519 key (PKCS#8, public)
 """
 
@@ -83,6 +84,7 @@ GROUPS = [
     ("ec521", lambda: ec_files("ec521", ec.SECP521R1())),
     ("ed25519", lambda: ed25519_files("ed25519")),
     ("ec256_attacker", lambda: ec_files("ec256_attacker", ec.SECP256R1())),
+    ("ec521_attacker", lambda: ec_files("ec521_attacker", ec.SECP521R1())),
     ("ed25519_attacker", lambda: ed25519_files("ed25519_attacker")),
 ]
 
