@@ -1000,6 +1000,8 @@ mod tests {
             ("ec256_private.pem", Algorithm::ES256, "EC"),
             ("ec256_sec1_private.pem", Algorithm::ES256, "EC"),
             ("ec384_private.pem", Algorithm::ES384, "EC"),
+            ("ec521_private.pem", Algorithm::ES512, "EC"),
+            ("ec521_sec1_private.pem", Algorithm::ES512, "EC"),
             ("ed25519_private.pem", Algorithm::EdDSA, "OKP"),
         ] {
             let key = Key::from_private_pem("k", algorithm, fixture(file)).unwrap();
@@ -1026,6 +1028,7 @@ mod tests {
                 Algorithm::RS256,
             ),
             ("ec256_private.pem", "ec256_public.pem", Algorithm::ES256),
+            ("ec521_private.pem", "ec521_public.pem", Algorithm::ES512),
             (
                 "ed25519_private.pem",
                 "ed25519_public.pem",
@@ -1036,6 +1039,134 @@ mod tests {
             let b = Key::from_public_pem("k", algorithm, fixture(public)).unwrap();
             assert_eq!(a.public_jwk(), b.public_jwk(), "{private}");
         }
+    }
+
+    #[test]
+    fn es512_keys_publish_p521_coordinates() {
+        let key = Key::from_public_pem("p", Algorithm::ES512, fixture("ec521_public.pem")).unwrap();
+        // PyJWT's `ECAlgorithm.to_jwk` of the same key.
+        let expected = serde_json::json!({
+            "kty": "EC",
+            "crv": "P-521",
+            "x": "ASOLmnU0IY6wYpPUVmzRDG_Aj2puSGF71J0XZI1MzNQpyqY5J5y0omD23c8R77Yf3ZWKgAaectGnJ1GPGEokaq2L",
+            "y": "AH9eAWootmUKVic1zfEKy3Yg2Wu5kcFMTSYE9XjekgENM2zp2zrxM_GMwExRSjTva4S6_m_fZl-P8bGB5BS_YZpg",
+            "alg": "ES512",
+            "use": "sig",
+            "kid": "p",
+        });
+        assert_eq!(Value::Object(key.public_jwk().unwrap().clone()), expected);
+        // The curve fixes the algorithm: a P-521 key is no ES256 key, and
+        // a P-256 key no ES512 one.
+        assert!(Key::from_public_pem("k", Algorithm::ES256, fixture("ec521_public.pem")).is_err());
+        assert!(Key::from_public_pem("k", Algorithm::ES512, fixture("ec256_public.pem")).is_err());
+        assert!(
+            Key::from_private_pem("k", Algorithm::ES512, fixture("ec384_private.pem")).is_err()
+        );
+        let p256 = DecodingKey::from_ec_pem(&fixture("ec256_public.pem")).unwrap();
+        assert!(Key::from_decoding_key("k", Algorithm::ES512, p256).is_err());
+        let set = KeySet::new().with_key(key).unwrap();
+        assert!(set.verifying_key("p", Algorithm::ES512).is_some());
+        assert!(set.verifying_key("p", Algorithm::RS256).is_none());
+    }
+
+    fn jwk(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn jwks_round_trip_through_from_jwk() {
+        for (file, algorithm) in [
+            ("rsa2048_private.pem", Algorithm::RS256),
+            ("rsa2048_private.pem", Algorithm::PS384),
+            ("ec256_private.pem", Algorithm::ES256),
+            ("ec384_private.pem", Algorithm::ES384),
+            ("ec521_private.pem", Algorithm::ES512),
+            ("ed25519_private.pem", Algorithm::EdDSA),
+        ] {
+            let private = Key::from_private_pem("k", algorithm, fixture(file)).unwrap();
+            let published = private.public_jwk().unwrap();
+            let key = Key::from_jwk(published).unwrap();
+            assert_eq!((key.kid(), key.algorithm()), ("k", algorithm), "{file}");
+            assert!(!key.can_sign());
+            assert_eq!(key.public_jwk(), Some(published), "{file}");
+            // What the private key signs, the JWK's key verifies.
+            let signature = keys::sign(algorithm, private.signing.as_ref().unwrap(), b"m").unwrap();
+            assert!(keys::verify(algorithm, &key.verifying, b"m", &signature).unwrap());
+            // Without `alg`, the key type's usual algorithm.
+            let mut bare = published.clone();
+            bare.remove("alg");
+            bare.remove("use");
+            let usual = match algorithm {
+                Algorithm::PS384 => Algorithm::RS256,
+                other => other,
+            };
+            assert_eq!(Key::from_jwk(&bare).unwrap().algorithm(), usual, "{file}");
+        }
+    }
+
+    #[test]
+    fn from_jwk_refuses_what_it_cannot_trust() {
+        let es512 =
+            Key::from_public_pem("p", Algorithm::ES512, fixture("ec521_public.pem")).unwrap();
+        let good = es512.public_jwk().unwrap().clone();
+        let with = |name: &str, value: Value| {
+            let mut jwk = good.clone();
+            jwk.insert(name.to_owned(), value);
+            Key::from_jwk(&jwk)
+        };
+        let without = |name: &str| {
+            let mut jwk = good.clone();
+            jwk.remove(name);
+            Key::from_jwk(&jwk)
+        };
+        assert_eq!(without("kid").unwrap_err(), KeyError::EmptyKid);
+        assert_eq!(with("kid", "".into()).unwrap_err(), KeyError::EmptyKid);
+        for refused in [
+            with("kid", 7.into()),
+            with("use", "enc".into()),
+            with("key_ops", serde_json::json!(["encrypt"])),
+            with("alg", "ES256".into()),
+            with("alg", "RS256".into()),
+            with("alg", "ES256K".into()),
+            with("crv", "P-256".into()),
+            with("crv", "secp256k1".into()),
+            with("kty", "oct".into()),
+            with("kty", "XYZ".into()),
+            without("kty"),
+            without("y"),
+            with("x", "AQAB".into()),
+            with("x", "not base64!".into()),
+            with("x", Value::from(URL_SAFE_NO_PAD.encode([1u8; 66]))),
+            Key::from_jwk(&jwk(
+                serde_json::json!({"kty": "oct", "kid": "s", "k": "c2VjcmV0"}),
+            )),
+            // A 1024-bit modulus is too short; 2048 bits with a leading zero byte is fine.
+            Key::from_jwk(&jwk(serde_json::json!({
+                "kty": "RSA", "kid": "r",
+                "n": URL_SAFE_NO_PAD.encode([0xc5; 128]), "e": "AQAB",
+            }))),
+            Key::from_jwk(&jwk(serde_json::json!({
+                "kty": "RSA", "kid": "r", "n": URL_SAFE_NO_PAD.encode([0xc5; 256]), "e": "AAAA",
+            }))),
+            Key::from_jwk(&jwk(
+                serde_json::json!({"kty": "OKP", "kid": "o", "crv": "Ed448", "x": "AQAB"}),
+            )),
+            Key::from_jwk(&jwk(
+                serde_json::json!({"kty": "OKP", "kid": "o", "crv": "Ed25519", "x": "AQAB"}),
+            )),
+        ] {
+            assert!(
+                matches!(refused, Err(KeyError::Invalid { .. })),
+                "{refused:?}"
+            );
+        }
+        let rsa = Key::from_jwk(&jwk(serde_json::json!({
+            "kty": "RSA", "kid": "r",
+            "n": URL_SAFE_NO_PAD.encode([&[0u8][..], &[0xc5; 256]].concat()), "e": "AQAB",
+        })))
+        .unwrap();
+        assert_eq!(rsa.algorithm(), Algorithm::RS256);
+        assert!(with("key_ops", serde_json::json!(["verify"])).is_ok());
     }
 
     #[test]

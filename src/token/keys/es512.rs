@@ -279,6 +279,22 @@ mod tests {
         }
     }
 
+    /// Signed by PyJWT 2.15 with `ec521_private.pem`: the other backend's
+    /// signatures verify here too (the lib tests run once per backend).
+    const PYJWT_TOKEN: &str = "eyJhbGciOiJFUzUxMiIsImtpZCI6InB5IiwidHlwIjoiSldUIn0.eyJzdWIiOiJweWp3dCJ9.AaBAowL2cBisHGrP0P18_uiw5RqIqURjryv0FX-ljA_km6bmivkSpYPL_XVoNCz0Vk_uqC7E3Om72l6LVquKoDvtALTbB3oYDAA7v-hi8ijUoNupQ2YnGZPyXIGLIyYbvKm3JZsdszr7mWBqTXrWSNC06WzCvZ14NhRroW3pUamtFbnM";
+
+    #[test]
+    fn verifies_what_pyjwt_signed() {
+        use base64::Engine as _;
+        let (_, verifier) = pair();
+        let (message, signature) = PYJWT_TOKEN.rsplit_once('.').unwrap();
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(signature)
+            .unwrap();
+        assert!(verifier.verify(message.as_bytes(), &signature));
+        assert!(!verifier.verify(b"other", &signature));
+    }
+
     #[test]
     fn other_curves_are_refused() {
         let p256 = EncodingKey::from_ec_pem(&fixture("ec256_private.pem")).unwrap();
