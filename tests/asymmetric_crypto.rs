@@ -326,7 +326,7 @@ async fn tampered_asymmetric_tokens() {
     let claims = payload(&good);
     let mut admin: Value = claims.clone();
     admin["sub"] = json!("admin");
-    let encoded = base64_url(&admin.to_string());
+    let encoded = base64_url(admin.to_string());
     let signature = parts.pop().unwrap_or_default();
     let tampered = format!("{}.{encoded}.{signature}", parts[0]);
     http_get_bearer(&app, "/protected", &tampered)
@@ -486,6 +486,10 @@ fn es512_keys_must_be_p521() {
             Some("ec521_sec1_private.pem"),
             "ec521_public.pem",
         ),
+        // Nor are the other curves' public keys, even without a private key.
+        (Algorithm::ES256, None, "ec521_public.pem"),
+        (Algorithm::ES256, None, "ec384_public.pem"),
+        (Algorithm::ES384, None, "ec256_public.pem"),
     ];
     for (algorithm, private, public) in refused {
         assert!(

@@ -137,9 +137,27 @@ pub(crate) fn same_family(a: Algorithm, b: Algorithm) -> bool {
     family(a) == family(b)
 }
 
-/// Whether a verification key is of the family `algorithm` needs.
+/// Whether a verification key is of the family `algorithm` needs (and,
+/// for an EC key, on its curve).
 pub(crate) fn decoding_key_fits(algorithm: Algorithm, key: &DecodingKey) -> bool {
-    key.family() == family(algorithm)
+    key.family() == family(algorithm) && ec_curve_fits(algorithm, key)
+}
+
+/// For an ES algorithm, whether the key's SEC1 point has the size of the
+/// algorithm's curve (the curve fixes the algorithm: P-256 ES256, P-384
+/// ES384, P-521 ES512). `true` for the other families.
+fn ec_curve_fits(algorithm: Algorithm, key: &DecodingKey) -> bool {
+    let coordinate = match algorithm {
+        Algorithm::ES256 => 32,
+        Algorithm::ES384 => 48,
+        Algorithm::ES512 => es512::COORDINATE_LEN,
+        _ => return true,
+    };
+    match key.try_get_as_bytes() {
+        Ok([0x04, rest @ ..]) => rest.len() == 2 * coordinate,
+        Ok([0x02 | 0x03, rest @ ..]) => rest.len() == coordinate,
+        _ => false,
+    }
 }
 
 /// Refuses to treat PEM or SSH key text as an HMAC secret (PyJWT does the
@@ -247,12 +265,19 @@ pub(crate) fn public_key(algorithm: Algorithm, pem: &[u8]) -> Result<DecodingKey
             algorithm_name(algorithm)
         ),
     })?;
+    // The PEM parser takes any EC curve: make sure it is the algorithm's.
+    let wrong_curve = || ConfigError::InvalidKey {
+        option: "JWT_PUBLIC_KEY",
+        reason: format!(
+            "the EC key is not on the curve of {}",
+            algorithm_name(algorithm)
+        ),
+    };
+    if !ec_curve_fits(algorithm, &key) {
+        return Err(wrong_curve());
+    }
     if algorithm == Algorithm::ES512 {
-        // The PEM parser takes any EC curve: make sure this one is P-521.
-        es512::Verifier::new(&key).map_err(|e| ConfigError::InvalidKey {
-            option: "JWT_PUBLIC_KEY",
-            reason: e.to_string(),
-        })?;
+        es512::Verifier::new(&key).map_err(|_| wrong_curve())?;
     }
     Ok(key)
 }

@@ -1063,7 +1063,9 @@ mod tests {
             Key::from_private_pem("k", Algorithm::ES512, fixture("ec384_private.pem")).is_err()
         );
         let p256 = DecodingKey::from_ec_pem(&fixture("ec256_public.pem")).unwrap();
-        assert!(Key::from_decoding_key("k", Algorithm::ES512, p256).is_err());
+        assert!(Key::from_decoding_key("k", Algorithm::ES512, p256.clone()).is_err());
+        assert!(Key::from_decoding_key("k", Algorithm::ES384, p256).is_err());
+        assert!(Key::from_public_pem("k", Algorithm::ES256, fixture("ec384_public.pem")).is_err());
         let set = KeySet::new().with_key(key).unwrap();
         assert!(set.verifying_key("p", Algorithm::ES512).is_some());
         assert!(set.verifying_key("p", Algorithm::RS256).is_none());
