@@ -485,6 +485,29 @@ fn remote_issuers_refuse_hmac_and_duplicates() {
 /// publishing need no copying: A rotates, B follows.
 #[tokio::test]
 async fn one_instance_consumes_another_ones_published_keys() {
+    published_keys_roundtrip(
+        Algorithm::RS256,
+        ["rsa2048_private.pem", "rsa2048_other_private.pem"],
+    )
+    .await;
+    published_keys_roundtrip(
+        Algorithm::ES256,
+        ["ec256_private.pem", "ec256_attacker_private.pem"],
+    )
+    .await;
+    published_keys_roundtrip(
+        Algorithm::ES512,
+        ["ec521_private.pem", "ec521_attacker_private.pem"],
+    )
+    .await;
+    published_keys_roundtrip(
+        Algorithm::EdDSA,
+        ["ed25519_private.pem", "ed25519_attacker_private.pem"],
+    )
+    .await;
+}
+
+async fn published_keys_roundtrip(algorithm: Algorithm, files: [&str; 2]) {
     use axum::routing::get_service;
     use jwt_extended::axum::{DiscoveryEndpoint, JwksEndpoint};
     use jwt_extended::token::{Key, KeySet};
@@ -494,18 +517,16 @@ async fn one_instance_consumes_another_ones_published_keys() {
     let private = |kid: &str, file: &str| {
         ok(Key::from_private_pem(
             kid,
-            Algorithm::RS256,
+            algorithm,
             provider_support::fixture(file),
         ))
     };
     let a = ok(JwtManager::builder(
         JwtConfig::new()
-            .with_algorithm(Algorithm::RS256)
+            .with_algorithm(algorithm)
             .with_encode_issuer(&issuer),
     )
-    .key_set(ok(
-        KeySet::new().with_signing_key(private("a-1", "rsa2048_private.pem"))
-    ))
+    .key_set(ok(KeySet::new().with_signing_key(private("a-1", files[0]))))
     .build());
     let discovery =
         DiscoveryEndpoint::from_manager(&a).unwrap_or_else(|| panic!("JWT_ENCODE_ISSUER is set"));
@@ -520,7 +541,7 @@ async fn one_instance_consumes_another_ones_published_keys() {
         JwtManager::builder(JwtConfig::new().with_secret_key(SECRET))
             .trusted_issuer(
                 TrustedIssuer::discover(&issuer)
-                    .map(|t| t.algorithms([Algorithm::RS256]))
+                    .map(|t| t.algorithms([algorithm]))
                     .unwrap_or_else(|e| panic!("{e}")),
             )
             .build(),
@@ -528,12 +549,11 @@ async fn one_instance_consumes_another_ones_published_keys() {
     let app_b = router(b);
     let token = ok(a.create_access_token("alice"));
     let response = get_with(&app_b, &token).await;
-    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.status, 200, "{algorithm}: {}", response.text());
     assert_eq!(response.json()["identity"], "alice");
 
     // A rotates to a new key; B accepts A's next token at once.
-    ok(a.keys()
-        .add_verification_key(private("a-2", "rsa2048_other_private.pem")));
+    ok(a.keys().add_verification_key(private("a-2", files[1])));
     ok(a.keys().set_signing_key("a-2"));
     let rotated = ok(a.create_access_token("alice"));
     assert_eq!(get_with(&app_b, &rotated).await.status, 200);

@@ -181,6 +181,7 @@ fn read_key(jwk: &Map<String, Value>) -> Result<PublishedKey, String> {
             let usual = match field("crv")? {
                 "P-256" => Algorithm::ES256,
                 "P-384" => Algorithm::ES384,
+                "P-521" => Algorithm::ES512,
                 crv => return Err(format!("curve {crv:?} is not supported")),
             };
             let key = DecodingKey::from_ec_components(field("x")?, field("y")?)
@@ -278,6 +279,20 @@ mod tests {
         let (keys, _) = parse_jwk_set(&set(vec![Value::Object(jwk)]), 10).unwrap();
         assert_eq!(keys.matching(Some("k1"), Algorithm::PS256).len(), 1);
         assert!(keys.matching(Some("k1"), Algorithm::ES256).is_empty());
+    }
+
+    #[test]
+    fn p521_keys_verify_es512_only() {
+        let pem = std::fs::read(format!(
+            "{}/tests/fixtures/keys/ec521_public.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let key = crate::token::Key::from_public_pem("p521", Algorithm::ES512, pem).unwrap();
+        let jwk = Value::Object(key.public_jwk().unwrap().clone());
+        let (keys, _) = parse_jwk_set(&set(vec![jwk]), 10).unwrap();
+        assert_eq!(keys.matching(Some("p521"), Algorithm::ES512).len(), 1);
+        assert!(keys.matching(Some("p521"), Algorithm::ES256).is_empty());
     }
 
     #[test]

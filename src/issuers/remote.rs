@@ -269,7 +269,7 @@ impl RemoteJwksBuilder {
 /// keys are unavailable), never 500, and never waits more than the timeout.
 ///
 /// Only signature keys (`use` absent or `"sig"`) of a type we verify are
-/// kept: RSA (2048 bits or more), EC P-256/P-384, Ed25519; a key naming
+/// kept: RSA (2048 bits or more), EC P-256/P-384/P-521, Ed25519; a key naming
 /// its `alg` verifies only that algorithm. Encryption keys, unknown types
 /// or algorithms and shared secrets (`kty: "oct"`) are skipped with a
 /// `tracing` event and never spoil a refresh. A refresh replaces the whole

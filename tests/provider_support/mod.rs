@@ -63,7 +63,9 @@ impl ProviderKey {
 
     /// Signs `claims` with this key, `kid` in the header (or `header_kid`).
     pub fn sign(&self, claims: &Value, header_kid: Option<&str>) -> String {
-        let mut header = Header::new(self.algorithm.into());
+        let algorithm = jsonwebtoken::Algorithm::try_from(self.algorithm)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.algorithm));
+        let mut header = Header::new(algorithm);
         header.kid = header_kid.map(str::to_owned);
         let key = match self.algorithm {
             Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(&self.private_pem),
