@@ -1491,7 +1491,7 @@ class OidcProvider:
     def __init__(self, issuer: str):
         u = urllib.parse.urlsplit(issuer)
         self.issuer, self.base = issuer, f"{u.scheme}://{u.netloc}"
-        self.proc = None
+        self.proc = self.log = None
 
     @classmethod
     def start(cls, logdir: Path, timeout: float = 30) -> "OidcProvider":
@@ -1509,7 +1509,7 @@ class OidcProvider:
             proc.kill()
             raise SetupError("oidc_provider.py did not print READY")
         provider = cls(f"http://127.0.0.1:{int(line.split()[1])}/realms/master")
-        provider.proc = proc
+        provider.proc, provider.log = proc, log
         return provider
 
     def stop(self) -> None:
@@ -1520,6 +1520,8 @@ class OidcProvider:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
+        if self.log is not None:
+            self.log.close()
 
     def call(self, method: str, path: str, body=None):
         u = urllib.parse.urlsplit(self.base)
