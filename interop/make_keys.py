@@ -17,9 +17,11 @@ Files (all PEM):
   ec256_private.pem           same key, PKCS#8
   ec256_public.pem            same key, SubjectPublicKeyInfo
   ec384_*.pem                 EC P-384, same three forms
+  ec521_*.pem                 EC P-521 (ES512), same three forms
   ed25519_private.pem         Ed25519 private key, PKCS#8
   ed25519_public.pem          same key, SubjectPublicKeyInfo
   ec256_attacker_*.pem        unrelated EC P-256 key (SEC1, PKCS#8, public)
+  ec521_attacker_*.pem        unrelated EC P-521 key (SEC1, PKCS#8, public)
   ed25519_attacker_*.pem      unrelated Ed25519 key (PKCS#8, public)
 """
 
@@ -79,8 +81,10 @@ GROUPS = [
     ("rsa2048_other", lambda: rsa_files("rsa2048_other")),
     ("ec256", lambda: ec_files("ec256", ec.SECP256R1())),
     ("ec384", lambda: ec_files("ec384", ec.SECP384R1())),
+    ("ec521", lambda: ec_files("ec521", ec.SECP521R1())),
     ("ed25519", lambda: ed25519_files("ed25519")),
     ("ec256_attacker", lambda: ec_files("ec256_attacker", ec.SECP256R1())),
+    ("ec521_attacker", lambda: ec_files("ec521_attacker", ec.SECP521R1())),
     ("ed25519_attacker", lambda: ed25519_files("ed25519_attacker")),
 ]
 

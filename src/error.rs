@@ -109,6 +109,11 @@ pub enum ErrorKind {
     /// or scope (403, "forbidden"). Not in the reference, whose custom
     /// decorators answer their own 403s.
     Forbidden,
+    /// The keys of a trusted issuer cannot be known right now (its
+    /// provider is down or too slow) and the token needs a key not already
+    /// known, so the request is refused (503, fail closed). Not in the
+    /// reference, which has no remote keys.
+    KeysUnavailable,
 }
 
 impl ErrorKind {
@@ -140,6 +145,7 @@ impl ErrorKind {
         Self::Misconfigured,
         Self::LoaderFailed,
         Self::Forbidden,
+        Self::KeysUnavailable,
     ];
 
     /// A machine-readable code for this kind, in snake_case: the variant's
@@ -184,6 +190,7 @@ impl ErrorKind {
             Self::Misconfigured => "misconfigured",
             Self::LoaderFailed => "loader_failed",
             Self::Forbidden => "forbidden",
+            Self::KeysUnavailable => "keys_unavailable",
         }
     }
 
@@ -242,7 +249,7 @@ impl ErrorKind {
             Self::Forbidden => 403,
             Self::BodyTooLarge => 413,
             Self::TokenTooLarge => 431,
-            Self::BlocklistUnavailable => 503,
+            Self::BlocklistUnavailable | Self::KeysUnavailable => 503,
             Self::Encode | Self::Misconfigured | Self::LoaderFailed => 500,
         }
     }
@@ -259,7 +266,7 @@ impl ErrorKind {
             Self::RevokedToken => ErrorCategory::Revoked,
             Self::ClaimsVerificationFailed => ErrorCategory::VerificationFailed,
             Self::UserLookupFailed => ErrorCategory::UserLookup,
-            Self::BlocklistUnavailable => ErrorCategory::StoreUnavailable,
+            Self::BlocklistUnavailable | Self::KeysUnavailable => ErrorCategory::StoreUnavailable,
             Self::Forbidden => ErrorCategory::Forbidden,
             Self::InvalidHeader
             | Self::InvalidQueryParam
@@ -303,7 +310,8 @@ pub enum ErrorCategory {
     VerificationFailed,
     /// User lookup found nobody (`user_lookup_error_loader`, 401).
     UserLookup,
-    /// The blocklist store is unreachable (503). Not in the reference.
+    /// The blocklist store or a trusted issuer's key provider is
+    /// unreachable (503). Not in the reference.
     StoreUnavailable,
     /// An authorisation guard refused the token (`forbidden_loader`, 403).
     /// Not in the reference.
@@ -594,6 +602,7 @@ mod tests {
         assert_eq!(ErrorKind::InvalidHeader.status_code(), 422);
         assert_eq!(ErrorKind::ClaimsVerificationFailed.status_code(), 400);
         assert_eq!(ErrorKind::BlocklistUnavailable.status_code(), 503);
+        assert_eq!(ErrorKind::KeysUnavailable.status_code(), 503);
     }
 
     #[test]
@@ -635,6 +644,7 @@ mod tests {
                 "misconfigured",
                 "loader_failed",
                 "forbidden",
+                "keys_unavailable",
             ]
         );
         for kind in ErrorKind::ALL {

@@ -61,22 +61,25 @@
 //! | Feature | Default | What it adds |
 //! |---|---|---|
 //! | `axum` | yes | extractors, rejections, cookie helpers and tower layers for axum |
-//! | `aws-lc-rs` | yes | `jsonwebtoken`'s aws-lc-rs crypto backend |
-//! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust (RustCrypto) crypto backend |
+//! | `aws-lc-rs` | yes | `jsonwebtoken`'s aws-lc-rs crypto backend (ES512 with aws-lc-rs directly) |
+//! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust (RustCrypto) crypto backend (ES512 with `p521`) |
 //! | `redis` | no | `RedisBlocklist`, revocation in Redis |
 //! | `sqlite` | no | `SqlBlocklist` on SQLite (sqlx) |
 //! | `postgres` | no | `SqlBlocklist` on PostgreSQL (sqlx) |
+//! | `remote-keys` | no | `issuers::RemoteJwks`: keys of identity providers fetched from a JWKS URL or through OIDC discovery (reqwest, rustls) |
 //! | `test-util` | no | `testing::blocklist_contract`, the contract suite for custom blocklist stores |
 //!
 //! Every feature builds alone. With both crypto features enabled, aws-lc-rs
 //! is used; with neither, install a [`jsonwebtoken::crypto::CryptoProvider`]
 //! before building the [`JwtManager`], which otherwise refuses with
-//! [`ConfigError::NoCryptoProvider`].
+//! [`ConfigError::NoCryptoProvider`]; ES512, which `jsonwebtoken` lacks, then
+//! is not available.
 //! The README's feature table is this one; `tests/readme.rs` checks both
 //! against Cargo.toml.
 //!
-//! Algorithms ([`Algorithm`]): HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384 and
-//! EdDSA (Ed25519). The reference's ES512, ES256K and Ed448 are not available.
+//! Algorithms ([`Algorithm`]): HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384,
+//! ES512 (P-521, signed by the crypto backend directly) and EdDSA (Ed25519). The reference's
+//! ES256K, Ed448 and its `ES521` alias of ES512 are not available.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -88,6 +91,7 @@ pub mod cookies;
 pub use request::csrf;
 pub mod error;
 pub mod hooks;
+pub mod issuers;
 mod manager;
 pub mod manual;
 pub mod messages;

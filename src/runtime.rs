@@ -23,3 +23,25 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub(crate) async fn with_timeout<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
     tokio::time::timeout(limit, future).await.ok()
 }
+
+/// Runs `task` in the background on the current tokio runtime; `false`
+/// (and `task` dropped) when no runtime is running.
+#[cfg(feature = "remote-keys")]
+pub(crate) fn spawn<F>(task: F) -> bool
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => {
+            drop(handle.spawn(task));
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Waits for `duration`.
+#[cfg(feature = "remote-keys")]
+pub(crate) async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}

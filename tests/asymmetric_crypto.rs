@@ -96,7 +96,7 @@ async fn asymmetric_crypto() {
 /// key and verified by a public-key-only manager.
 #[tokio::test]
 async fn every_asymmetric_algorithm() {
-    let setups: [(Algorithm, &str, &str); 14] = [
+    let setups: [(Algorithm, &str, &str); 16] = [
         (
             Algorithm::RS256,
             "rsa2048_pkcs1_private.pem",
@@ -138,6 +138,12 @@ async fn every_asymmetric_algorithm() {
             Algorithm::ES384,
             "ec384_sec1_private.pem",
             "ec384_public.pem",
+        ),
+        (Algorithm::ES512, "ec521_private.pem", "ec521_public.pem"),
+        (
+            Algorithm::ES512,
+            "ec521_sec1_private.pem",
+            "ec521_public.pem",
         ),
         (
             Algorithm::EdDSA,
@@ -194,6 +200,12 @@ async fn wrong_keys_fail_the_signature() {
             "ec256_attacker_private.pem",
             "ec256_attacker_public.pem",
             "ec256_public.pem",
+        ),
+        (
+            Algorithm::ES512,
+            "ec521_attacker_sec1_private.pem",
+            "ec521_attacker_public.pem",
+            "ec521_public.pem",
         ),
         (
             Algorithm::EdDSA,
@@ -314,7 +326,7 @@ async fn tampered_asymmetric_tokens() {
     let claims = payload(&good);
     let mut admin: Value = claims.clone();
     admin["sub"] = json!("admin");
-    let encoded = base64_url(&admin.to_string());
+    let encoded = base64_url(admin.to_string());
     let signature = parts.pop().unwrap_or_default();
     let tampered = format!("{}.{encoded}.{signature}", parts[0]);
     http_get_bearer(&app, "/protected", &tampered)
@@ -326,7 +338,228 @@ async fn tampered_asymmetric_tokens() {
         .assert_error(422, "Signature verification failed");
 }
 
-fn base64_url(text: &str) -> String {
+fn base64_url(text: impl AsRef<[u8]>) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn base64_url_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+}
+
+const SIGNATURE_FAILED: &str = "Signature verification failed";
+
+/// ES512 from the environment, as the reference reads it: JWT_ALGORITHM,
+/// JWT_DECODE_ALGORITHMS and the PEM keys (a SEC1 private key here).
+#[tokio::test]
+async fn es512_from_the_environment() {
+    let config = JwtConfig::from_vars([
+        ("JWT_ALGORITHM", "ES512".to_owned()),
+        ("JWT_DECODE_ALGORITHMS", r#"["ES512", "ES256"]"#.to_owned()),
+        ("JWT_PRIVATE_KEY", key("ec521_sec1_private.pem")),
+        ("JWT_PUBLIC_KEY", key("ec521_public.pem")),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.algorithm(), Algorithm::ES512);
+    assert_eq!(
+        config.decode_algorithms(),
+        [Algorithm::ES512, Algorithm::ES256]
+    );
+    let manager = JwtManager::new(config).unwrap_or_else(|e| panic!("{e}"));
+    let signed = token(&manager);
+    assert_eq!(header(&signed)["alg"], "ES512");
+    assert_eq!(
+        signed
+            .rsplit('.')
+            .next()
+            .map(base64_url_decode)
+            .map(|s| s.len()),
+        Some(132)
+    );
+    let app = app_for(manager);
+    assert_ok(&http_get_bearer(&app, "/protected", &signed).await);
+    // ES256 is allowed, but the P-521 key never verifies a P-256 token: the
+    // curve fixes the algorithm.
+    let es256 = token(&signer(
+        Algorithm::ES256,
+        "ec256_private.pem",
+        "ec256_public.pem",
+    ));
+    http_get_bearer(&app, "/protected", &es256)
+        .await
+        .assert_error(422, SIGNATURE_FAILED);
+}
+
+/// And the other way: a P-256 app that allows ES512 never verifies an
+/// ES512 token, nor an ES512 signature relabelled ES256.
+#[tokio::test]
+async fn a_p256_key_never_verifies_es512() {
+    let es256 = JwtManager::builder(
+        JwtConfig::new()
+            .with_algorithm(Algorithm::ES256)
+            .with_decode_algorithms([Algorithm::ES512])
+            .with_public_key(key("ec256_public.pem")),
+    )
+    .verify_only()
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let app = app_for(es256);
+    let es512 = token(&signer(
+        Algorithm::ES512,
+        "ec521_private.pem",
+        "ec521_public.pem",
+    ));
+    http_get_bearer(&app, "/protected", &es512)
+        .await
+        .assert_error(422, SIGNATURE_FAILED);
+    let relabelled = relabel(&es512, "ES256");
+    http_get_bearer(&app, "/protected", &relabelled)
+        .await
+        .assert_error(422, SIGNATURE_FAILED);
+}
+
+/// The header of `token` with another `alg` (the signature unchanged).
+fn relabel(token: &str, alg: &str) -> String {
+    let mut parts = token.splitn(2, '.');
+    let head = parts.next().unwrap_or_default();
+    let rest = parts.next().unwrap_or_default();
+    let mut header: Value =
+        serde_json::from_slice(&base64_url_decode(head)).unwrap_or_else(|e| panic!("{e}"));
+    header["alg"] = json!(alg);
+    format!("{}.{rest}", base64_url(header.to_string()))
+}
+
+#[test]
+fn es512_keys_must_be_p521() {
+    let build = |algorithm, private: Option<&str>, public: &str| {
+        let mut config = JwtConfig::new()
+            .with_algorithm(algorithm)
+            .with_public_key(key(public));
+        if let Some(private) = private {
+            config = config.with_private_key(key(private));
+            JwtManager::new(config).map(drop)
+        } else {
+            JwtManager::builder(config).verify_only().build().map(drop)
+        }
+    };
+    let refused = [
+        (
+            Algorithm::ES512,
+            Some("ec256_private.pem"),
+            "ec521_public.pem",
+        ),
+        (
+            Algorithm::ES512,
+            Some("ec384_sec1_private.pem"),
+            "ec521_public.pem",
+        ),
+        (
+            Algorithm::ES512,
+            Some("ed25519_private.pem"),
+            "ec521_public.pem",
+        ),
+        (
+            Algorithm::ES512,
+            Some("rsa2048_private.pem"),
+            "ec521_public.pem",
+        ),
+        (Algorithm::ES512, None, "ec256_public.pem"),
+        (Algorithm::ES512, None, "ec384_public.pem"),
+        (Algorithm::ES512, None, "rsa2048_public.pem"),
+        // The pair does not match.
+        (
+            Algorithm::ES512,
+            Some("ec521_private.pem"),
+            "ec521_attacker_public.pem",
+        ),
+        // A P-521 key is not an ES256 or ES384 key.
+        (
+            Algorithm::ES256,
+            Some("ec521_private.pem"),
+            "ec521_public.pem",
+        ),
+        (
+            Algorithm::ES384,
+            Some("ec521_sec1_private.pem"),
+            "ec521_public.pem",
+        ),
+        // Nor are the other curves' public keys, even without a private key.
+        (Algorithm::ES256, None, "ec521_public.pem"),
+        (Algorithm::ES256, None, "ec384_public.pem"),
+        (Algorithm::ES384, None, "ec256_public.pem"),
+    ];
+    for (algorithm, private, public) in refused {
+        assert!(
+            build(algorithm, private, public).is_err(),
+            "{algorithm} with {private:?} and {public} must be refused"
+        );
+    }
+    assert!(build(Algorithm::ES512, None, "ec521_public.pem").is_ok());
+}
+
+/// Anything but a 132-byte `r || s` signature is a failed signature,
+/// never a panic: DER (what a careless signer writes), cut or padded,
+/// zeros, a P-256 signature.
+#[tokio::test]
+async fn malformed_es512_signatures_fail_the_signature() {
+    let manager = signer(Algorithm::ES512, "ec521_private.pem", "ec521_public.pem");
+    let good = token(&manager);
+    let app = app_for(manager);
+    assert_ok(&http_get_bearer(&app, "/protected", &good).await);
+    let (signed, signature) = good.rsplit_once('.').unwrap_or_default();
+    let raw = base64_url_decode(signature);
+    assert_eq!(raw.len(), 132);
+    let p256 = token(&signer(
+        Algorithm::ES256,
+        "ec256_private.pem",
+        "ec256_public.pem",
+    ));
+    let p256_signature = base64_url_decode(p256.rsplit('.').next().unwrap_or_default());
+    let mut flipped = raw.clone();
+    flipped[100] ^= 0x40;
+    let candidates: Vec<(&str, Vec<u8>)> = vec![
+        ("DER", der_signature(&raw)),
+        ("131 bytes", raw[..131].to_vec()),
+        ("133 bytes", [raw.as_slice(), &[0]].concat()),
+        ("r only", raw[..66].to_vec()),
+        ("s || r", [&raw[66..], &raw[..66]].concat()),
+        ("zeros", vec![0; 132]),
+        ("ones", vec![0xff; 132]),
+        ("one bit flipped", flipped),
+        ("P-256 signature", p256_signature),
+        ("empty", Vec::new()),
+    ];
+    for (what, bad) in candidates {
+        let forged = format!("{signed}.{}", base64_url(&bad));
+        let response = http_get_bearer(&app, "/protected", &forged).await;
+        assert_eq!(
+            (response.status.as_u16(), response.msg()),
+            (422, SIGNATURE_FAILED.to_owned()),
+            "{what}"
+        );
+    }
+}
+
+/// The DER `ECDSA-Sig-Value` of a fixed-size `r || s` signature.
+fn der_signature(raw: &[u8]) -> Vec<u8> {
+    let integer = |half: &[u8]| {
+        let trimmed: Vec<u8> = half.iter().copied().skip_while(|b| *b == 0).collect();
+        let mut content = if trimmed.first().is_some_and(|b| b & 0x80 != 0) {
+            vec![0]
+        } else {
+            Vec::new()
+        };
+        content.extend(trimmed);
+        let mut out = vec![0x02, u8::try_from(content.len()).unwrap_or(0)];
+        out.extend(content);
+        out
+    };
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let body = [integer(r), integer(s)].concat();
+    let mut out = vec![0x30, 0x81, u8::try_from(body.len()).unwrap_or(0)];
+    out.extend(body);
+    out
 }

@@ -383,3 +383,87 @@ async fn rotation_is_safe_under_concurrent_requests() {
     assert!(total >= 16 * 20);
     assert_eq!(jwt.keys().snapshot().len(), usize::from(KEEP) + 1);
 }
+
+/// An ES512 key signs new tokens with its `kid`; the JWK Set publishes it as
+/// a P-521 key; a resource server that builds its keys from that JWK Set
+/// (`Key::from_jwk`) verifies the tokens, and the curve binds the key to
+/// ES512 (a P-256 token under its `kid` is a bad signature).
+#[tokio::test]
+async fn es512_keys_sign_publish_and_verify_from_the_jwks() {
+    let es512 = ok(Key::from_private_pem(
+        "p521",
+        Algorithm::ES512,
+        pem("ec521_sec1_private.pem"),
+    ));
+    let es256 = ok(Key::from_private_pem(
+        "p256",
+        Algorithm::ES256,
+        pem("ec256_private.pem"),
+    ));
+    let allowed = [Algorithm::ES512, Algorithm::ES256];
+    let issuer = with_set(
+        JwtConfig::new()
+            .with_algorithm(Algorithm::ES512)
+            .with_decode_algorithms(allowed),
+        ok(ok(KeySet::new().with_key(es256)).with_signing_key(es512)),
+    );
+    let token = ok(issuer.create_access_token("alice"));
+    assert_eq!(
+        header(&token),
+        json!({"alg": "ES512", "kid": "p521", "typ": "JWT"})
+    );
+    assert_accepted(&router(issuer.clone()), &token, Some("p521")).await;
+
+    let jwks = issuer.keys().jwks();
+    let published = jwks["keys"].as_array().cloned().unwrap_or_default();
+    let p521 = published
+        .iter()
+        .find(|jwk| jwk["kid"] == "p521")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&p521["kty"], &p521["crv"], &p521["alg"], &p521["use"]),
+        (
+            &json!("EC"),
+            &json!("P-521"),
+            &json!("ES512"),
+            &json!("sig")
+        )
+    );
+    for coordinate in ["x", "y"] {
+        let text = p521[coordinate].as_str().unwrap_or_default();
+        assert_eq!(text.len(), 88, "66 bytes in base64url: {text}");
+    }
+
+    let mut set = KeySet::new();
+    for jwk in &published {
+        ok(set.insert(ok(Key::from_jwk(
+            jwk.as_object().unwrap_or(&Default::default()),
+        ))));
+    }
+    let resource_server = ok(JwtManager::builder(
+        JwtConfig::new()
+            .with_algorithm(Algorithm::ES512)
+            .with_decode_algorithms(allowed),
+    )
+    .key_set(set)
+    .verify_only()
+    .build());
+    let app = router(resource_server);
+    assert_accepted(&app, &token, Some("p521")).await;
+
+    // An ES256 token of the issuer's P-256 key, relabelled with the P-521 kid.
+    let p256_signer = with_set(
+        JwtConfig::new()
+            .with_algorithm(Algorithm::ES256)
+            .with_decode_algorithms(allowed),
+        ok(KeySet::new().with_signing_key(ok(Key::from_private_pem(
+            "p521",
+            Algorithm::ES256,
+            pem("ec256_private.pem"),
+        )))),
+    );
+    let impostor = ok(p256_signer.create_access_token("alice"));
+    assert_eq!(header(&impostor)["kid"], "p521");
+    assert_bad_signature(&app, &impostor).await;
+}

@@ -2,7 +2,9 @@
 //! 4.7.1 (`decode_token`, through `interop/verify_with_pyjwt.py`) with exactly
 //! the claims we wrote: every algorithm, both token types, freshness, extra
 //! claims and headers, no expiry, a custom identity claim, audience and
-//! issuer. A few negative cases make sure the harness can say "no".
+//! issuer. A few negative cases make sure the harness can say "no". The
+//! other way round, tokens the reference signs (`verify_with_pyjwt.py
+//! --sign`) verify here, for every asymmetric algorithm (ES512 included).
 //!
 //! Needs `python3` with `flask-jwt-extended==4.7.1`; `scripts/install-deps.sh`
 //! installs it. Without it this test fails (it never skips).
@@ -61,18 +63,31 @@ enum Expect {
 
 /// Sends every check to `verify_with_pyjwt.py` in one process.
 fn verify_all(checks: &[Check]) -> Vec<Value> {
+    let lines: Vec<Value> = checks
+        .iter()
+        .map(|check| {
+            let mut line = json!({"token": check.token, "config": check.config});
+            if let Some(csrf) = &check.csrf_value {
+                line["csrf_value"] = json!(csrf);
+            }
+            line
+        })
+        .collect();
+    reference(&[], &lines)
+}
+
+/// Runs `verify_with_pyjwt.py` with `args` on one JSON line per item and
+/// returns its answers, one per line.
+fn reference(args: &[&str], items: &[Value]) -> Vec<Value> {
     require_reference();
     let mut input = String::new();
-    for check in checks {
-        let mut line = json!({"token": check.token, "config": check.config});
-        if let Some(csrf) = &check.csrf_value {
-            line["csrf_value"] = json!(csrf);
-        }
-        input.push_str(&line.to_string());
+    for item in items {
+        input.push_str(&item.to_string());
         input.push('\n');
     }
     let mut child = Command::new("python3")
         .arg("interop/verify_with_pyjwt.py")
+        .args(args)
         .current_dir(ROOT)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -100,7 +115,7 @@ fn verify_all(checks: &[Check]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}")))
         .collect();
-    assert_eq!(lines.len(), checks.len(), "one answer per token");
+    assert_eq!(lines.len(), items.len(), "one answer per line");
     lines
 }
 
@@ -220,6 +235,7 @@ fn every_algorithm_access_and_refresh() {
         ),
         pair(Algorithm::ES256, "ec256_private.pem", "ec256_public.pem"),
         pair(Algorithm::ES384, "ec384_private.pem", "ec384_public.pem"),
+        pair(Algorithm::ES512, "ec521_private.pem", "ec521_public.pem"),
         pair(
             Algorithm::EdDSA,
             "ed25519_private.pem",
@@ -241,6 +257,11 @@ fn every_algorithm_access_and_refresh() {
             "ec384_sec1_private.pem",
             "ec384_public.pem",
         ),
+        pair(
+            Algorithm::ES512,
+            "ec521_sec1_private.pem",
+            "ec521_public.pem",
+        ),
     ];
     let mut checks = Vec::new();
     for (manager, config) in &setups {
@@ -252,7 +273,7 @@ fn every_algorithm_access_and_refresh() {
         checks.push(accepted(format!("{alg} access"), access, config));
         checks.push(accepted(format!("{alg} refresh"), refresh, config));
     }
-    assert_eq!(checks.len(), 30);
+    assert_eq!(checks.len(), 34);
     run(&checks);
 }
 
@@ -498,6 +519,8 @@ fn the_reference_refuses_what_it_should() {
         "rsa2048_public.pem",
     );
     let rs_token = create(rs.create_access_token("alice"), "rs256");
+    let (es512, _) = pair(Algorithm::ES512, "ec521_private.pem", "ec521_public.pem");
+    let es512_token = create(es512.create_access_token("alice"), "es512");
     let other_key = JwtManager::new(JwtConfig::new().with_secret_key("not-the-secret"))
         .unwrap_or_else(|e| panic!("{e}"));
     let forged = create(other_key.create_access_token("alice"), "forged");
@@ -529,6 +552,18 @@ fn the_reference_refuses_what_it_should() {
             &json!({"JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY": "rsa2048_other_public.pem"}),
             "Signature verification failed",
         ),
+        refused(
+            "ES512 token on an ES256 app",
+            es512_token.clone(),
+            &json!({"JWT_ALGORITHM": "ES256", "JWT_PUBLIC_KEY": "ec256_public.pem"}),
+            "The specified alg value is not allowed",
+        ),
+        refused(
+            "ES512 token with its signature cut to 131 bytes",
+            truncated_signature(&es512_token),
+            &json!({"JWT_ALGORITHM": "ES512", "JWT_PUBLIC_KEY": "ec521_public.pem"}),
+            "Signature verification failed",
+        ),
     ];
     checks.push(Check {
         name: "csrf mismatch".into(),
@@ -557,4 +592,93 @@ fn reference_defaults_add_nothing_to_our_tokens() {
         ["csrf", "exp", "fresh", "iat", "jti", "nbf", "sub", "type"]
     );
     run(&[accepted("default token", token, &config)]);
+}
+
+/// The token with the last byte of its signature dropped.
+fn truncated_signature(token: &str) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (signed, signature) = token.rsplit_once('.').unwrap_or_default();
+    let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+    bytes.pop();
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Tokens the reference signs (access and refresh, each private-key
+/// encoding) verify with a public-key-only manager here, with the claims
+/// the reference wrote.
+#[tokio::test]
+async fn reference_tokens_verify_here() {
+    let setups = [
+        (Algorithm::ES512, "ec521_private.pem", "ec521_public.pem"),
+        (
+            Algorithm::ES512,
+            "ec521_sec1_private.pem",
+            "ec521_public.pem",
+        ),
+        (
+            Algorithm::ES384,
+            "ec384_sec1_private.pem",
+            "ec384_public.pem",
+        ),
+        (Algorithm::ES256, "ec256_private.pem", "ec256_public.pem"),
+        (
+            Algorithm::RS256,
+            "rsa2048_private.pem",
+            "rsa2048_public.pem",
+        ),
+        (
+            Algorithm::PS512,
+            "rsa2048_private.pem",
+            "rsa2048_public.pem",
+        ),
+        (
+            Algorithm::EdDSA,
+            "ed25519_private.pem",
+            "ed25519_public.pem",
+        ),
+    ];
+    let requests: Vec<Value> = setups
+        .iter()
+        .flat_map(|(algorithm, private, _)| {
+            let config = json!({"JWT_ALGORITHM": algorithm.as_str(), "JWT_PRIVATE_KEY": private});
+            [false, true]
+                .map(|refresh| json!({"config": config, "identity": "alice", "refresh": refresh}))
+        })
+        .collect();
+    let answers = reference(&["--sign"], &requests);
+    for (request, answer) in requests.iter().zip(&answers) {
+        let token = answer["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the reference did not sign {request}: {answer}"));
+        let name = request["config"]["JWT_ALGORITHM"]
+            .as_str()
+            .unwrap_or_default();
+        let public = setups
+            .iter()
+            .find(|(algorithm, private, _)| {
+                algorithm.as_str() == name && request["config"]["JWT_PRIVATE_KEY"] == **private
+            })
+            .map(|(_, _, public)| *public)
+            .unwrap_or_default();
+        let algorithm: Algorithm = name.parse().unwrap_or_else(|e| panic!("{e}"));
+        let verifier = JwtManager::builder(
+            JwtConfig::new()
+                .with_algorithm(algorithm)
+                .with_public_key(key(public)),
+        )
+        .verify_only()
+        .build()
+        .unwrap_or_else(|e| panic!("{name} verifier: {e}"));
+        assert_eq!(common::header(token)["alg"], json!(name));
+        let decoded = verifier
+            .decode_token(token)
+            .await
+            .unwrap_or_else(|e| panic!("{request}: the reference's token is refused: {e}"));
+        assert_eq!(
+            Value::Object(decoded.claims().clone()),
+            common::payload(token)
+        );
+        assert_eq!(decoded.claims()["sub"], "alice");
+    }
 }

@@ -8,9 +8,15 @@ use super::ConfigError;
 /// A JWS signing algorithm (`JWT_ALGORITHM`, `JWT_DECODE_ALGORITHMS`).
 ///
 /// These are the algorithms the crate can sign and verify with. Names the
-/// reference also knows but the crypto backends cannot verify (`ES512`,
-/// `ES256K`, …) are refused when the configuration is read, and tokens that
-/// use them are refused like any algorithm outside the allow-list.
+/// reference also knows but this crate does not implement (`ES256K`,
+/// `Ed448`, PyJWT's `ES521` alias, …) are refused when the configuration is
+/// read, and tokens that use them are refused like any algorithm outside the
+/// allow-list.
+///
+/// `ES512` (ECDSA on P-521) has no counterpart in `jsonwebtoken`: the crate
+/// signs and verifies it with the crypto backend directly (`aws-lc-rs`, or
+/// the RustCrypto `p521` crate with the `rust-crypto` feature), with the
+/// fixed-size 132-byte `r || s` signature JWS uses.
 ///
 /// The name is the JOSE one (`"HS256"`, `"EdDSA"`), written in the token's
 /// `alg` header and accepted by [`FromStr`]:
@@ -22,20 +28,23 @@ use super::ConfigError;
 /// assert_eq!(algorithm, Algorithm::ES256);
 /// assert_eq!(algorithm.as_str(), "ES256");
 /// assert!(!algorithm.is_hmac());
-/// assert!("ES512".parse::<Algorithm>().is_err());
+/// assert_eq!("ES512".parse::<Algorithm>()?, Algorithm::ES512);
+/// assert!("ES256K".parse::<Algorithm>().is_err());
 /// # Ok::<(), jwt_extended::config::ConfigError>(())
 /// ```
 ///
 /// It converts into `jsonwebtoken`'s algorithm type for code that calls
-/// `jsonwebtoken` directly, and back with [`TryFrom`]:
+/// `jsonwebtoken` directly, and back, with [`TryFrom`] both ways (`ES512`
+/// has no `jsonwebtoken` counterpart):
 ///
 /// ```
 /// use jwt_extended::Algorithm;
 /// use jwt_extended::jsonwebtoken;
 ///
-/// let theirs = jsonwebtoken::Algorithm::from(Algorithm::RS256);
+/// let theirs = jsonwebtoken::Algorithm::try_from(Algorithm::RS256)?;
 /// assert_eq!(theirs, jsonwebtoken::Algorithm::RS256);
 /// assert_eq!(Algorithm::try_from(theirs)?, Algorithm::RS256);
+/// assert!(jsonwebtoken::Algorithm::try_from(Algorithm::ES512).is_err());
 /// # Ok::<(), jwt_extended::config::ConfigError>(())
 /// ```
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +73,9 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384.
     ES384,
+    /// ECDSA on P-521 with SHA-512 (signed and verified by the crypto
+    /// backend directly: `jsonwebtoken` has no ES512).
+    ES512,
     /// EdDSA with Ed25519.
     EdDSA,
 }
@@ -71,7 +83,7 @@ pub enum Algorithm {
 impl Algorithm {
     /// Every supported algorithm, HMAC first.
     #[cfg(test)]
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 13] = [
         Self::HS256,
         Self::HS384,
         Self::HS512,
@@ -83,6 +95,7 @@ impl Algorithm {
         Self::PS512,
         Self::ES256,
         Self::ES384,
+        Self::ES512,
         Self::EdDSA,
     ];
 
@@ -105,6 +118,7 @@ impl Algorithm {
             Self::PS512 => "PS512",
             Self::ES256 => "ES256",
             Self::ES384 => "ES384",
+            Self::ES512 => "ES512",
             Self::EdDSA => "EdDSA",
         }
     }
@@ -137,6 +151,7 @@ impl Algorithm {
             "PS512" => Self::PS512,
             "ES256" => Self::ES256,
             "ES384" => Self::ES384,
+            "ES512" => Self::ES512,
             "EdDSA" => Self::EdDSA,
             _ => return None,
         })
@@ -167,9 +182,13 @@ impl FromStr for Algorithm {
     }
 }
 
-impl From<Algorithm> for jsonwebtoken::Algorithm {
-    fn from(algorithm: Algorithm) -> Self {
-        match algorithm {
+impl TryFrom<Algorithm> for jsonwebtoken::Algorithm {
+    type Error = ConfigError;
+
+    /// Every algorithm but [`Algorithm::ES512`], which `jsonwebtoken` 12
+    /// lacks ([`ConfigError::UnsupportedAlgorithm`]).
+    fn try_from(algorithm: Algorithm) -> Result<Self, Self::Error> {
+        Ok(match algorithm {
             Algorithm::HS256 => Self::HS256,
             Algorithm::HS384 => Self::HS384,
             Algorithm::HS512 => Self::HS512,
@@ -182,7 +201,8 @@ impl From<Algorithm> for jsonwebtoken::Algorithm {
             Algorithm::ES256 => Self::ES256,
             Algorithm::ES384 => Self::ES384,
             Algorithm::EdDSA => Self::EdDSA,
-        }
+            Algorithm::ES512 => return Err(Algorithm::unsupported(algorithm.as_str().to_owned())),
+        })
     }
 }
 
@@ -232,7 +252,7 @@ mod tests {
     #[test]
     fn unknown_names_are_refused() {
         for name in [
-            "ES512", "ES256K", "none", "None", "hs256", " HS256", "HS256 ", "",
+            "ES256K", "ES521", "Ed448", "none", "None", "hs256", " HS256", "HS256 ", "",
         ] {
             assert_eq!(
                 name.parse::<Algorithm>(),
@@ -248,15 +268,17 @@ mod tests {
     #[test]
     fn converts_to_and_from_jsonwebtoken() {
         for algorithm in Algorithm::ALL {
-            let theirs = jsonwebtoken::Algorithm::from(algorithm);
+            let Ok(theirs) = jsonwebtoken::Algorithm::try_from(algorithm) else {
+                assert_eq!(algorithm, Algorithm::ES512, "only ES512 is ours alone");
+                continue;
+            };
             assert_eq!(Algorithm::try_from(theirs), Ok(algorithm));
             // Same name on both sides.
             let by_name: jsonwebtoken::Algorithm =
                 algorithm.as_str().parse().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(theirs, by_name);
             assert_eq!(
-                jsonwebtoken::Algorithm::from(algorithm).family()
-                    == jsonwebtoken::AlgorithmFamily::Hmac,
+                theirs.family() == jsonwebtoken::AlgorithmFamily::Hmac,
                 algorithm.is_hmac()
             );
         }

@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(err.option(), "JWT_ACCESS_TOKEN_EXPIRES");
         let err = JwtConfig::from_vars([("JWT_TOKEN_LOCATION", "banana")]).unwrap_err();
         assert_eq!(err.option(), "JWT_TOKEN_LOCATION");
-        let err = JwtConfig::from_vars([("JWT_ALGORITHM", "ES512")]).unwrap_err();
+        let err = JwtConfig::from_vars([("JWT_ALGORITHM", "ES256K")]).unwrap_err();
         assert_eq!(err.option(), "JWT_ALGORITHM");
         let err = JwtConfig::from_vars([("JWT_COOKIE_SECURE", "maybe")]).unwrap_err();
         assert_eq!(err.option(), "JWT_COOKIE_SECURE");

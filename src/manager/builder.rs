@@ -13,6 +13,7 @@ use crate::blocklist::{Blocklist, FailureMode};
 use crate::config::{ConfigError, ConfigWarning, JwtConfig};
 use crate::error::Error;
 use crate::hooks::{BlocklistLoaderFn, DecodeKeyLoader, TokenVerifier, UserLoader};
+use crate::issuers::{Issuers, TrustedIssuer};
 use crate::settings::Settings;
 use crate::token::DecodedToken;
 use crate::token::issue::{CreationHooks, IssueRules, Issuer};
@@ -29,6 +30,7 @@ pub struct JwtManagerBuilder {
     verify_only: bool,
     enforce_minimum_key_length: bool,
     key_set: KeySet,
+    trusted_issuers: Vec<TrustedIssuer>,
     extensions: http::Extensions,
 }
 
@@ -38,6 +40,7 @@ impl fmt::Debug for JwtManagerBuilder {
             .field("config", &self.config)
             .field("verify_only", &self.verify_only)
             .field("key_set", &self.key_set)
+            .field("trusted_issuers", &self.trusted_issuers)
             .field(
                 "enforce_minimum_key_length",
                 &self.enforce_minimum_key_length,
@@ -55,6 +58,7 @@ impl JwtManagerBuilder {
             verify_only: false,
             enforce_minimum_key_length: false,
             key_set: KeySet::new(),
+            trusted_issuers: Vec::new(),
             extensions: http::Extensions::new(),
         }
     }
@@ -134,6 +138,36 @@ impl JwtManagerBuilder {
     /// ```
     pub fn key_set(mut self, set: KeySet) -> Self {
         self.key_set = set;
+        self
+    }
+
+    /// Accepts the tokens of another issuer (an identity provider, another
+    /// service) beside the manager's own: a token whose `iss` is
+    /// `issuer.issuer()` is verified with that issuer's keys, algorithms
+    /// and audience. Call once per issuer. See [`crate::issuers`] and the
+    /// [keys manual](crate::manual::keys).
+    ///
+    /// A manager with trusted issuers needs no key of its own to verify;
+    /// to build one that only verifies (an API in front of an identity
+    /// provider), add [`verify_only`](Self::verify_only) and set
+    /// `JWT_ALGORITHM` to an asymmetric algorithm.
+    ///
+    /// ```
+    /// use jwt_extended::{Algorithm, JwtConfig, JwtManager};
+    /// use jwt_extended::issuers::TrustedIssuer;
+    /// use jwt_extended::token::{Key, KeySet};
+    ///
+    /// let pem = std::fs::read("tests/fixtures/keys/rsa2048_public.pem")?;
+    /// let idp = KeySet::new().with_key(Key::from_public_pem("idp-1", Algorithm::RS256, &pem)?)?;
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_algorithm(Algorithm::RS256))
+    ///     .verify_only()
+    ///     .trusted_issuer(TrustedIssuer::with_keys("https://idp.example", idp).audience(["api"]))
+    ///     .build()?;
+    /// # let _ = jwt;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trusted_issuer(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted_issuers.push(issuer);
         self
     }
 
@@ -325,7 +359,9 @@ impl JwtManagerBuilder {
         let need_encoding = self.creation.encode_key.is_none()
             && !self.verify_only
             && self.key_set.signing_key().is_none();
-        let need_decoding = self.hooks.decode_key.is_none() && self.key_set.is_empty();
+        let need_decoding = self.hooks.decode_key.is_none()
+            && self.key_set.is_empty()
+            && self.trusted_issuers.is_empty();
         let keys = ConfiguredKeys::from_config(
             config,
             need_encoding,
@@ -340,6 +376,7 @@ impl JwtManagerBuilder {
                 reason: e.to_string(),
             }
         })?;
+        let issuers = Issuers::new(self.trusted_issuers, &settings.claim_rules)?;
         let issuer = Issuer {
             rules: IssueRules::new(config, settings.encode_audience.clone()),
             hooks: self.creation,
@@ -353,6 +390,7 @@ impl JwtManagerBuilder {
                 issuer,
                 decoding: keys.decoding,
                 fallbacks: keys.fallbacks,
+                issuers,
                 hooks: self.hooks,
                 extensions: self.extensions,
             }),

@@ -24,6 +24,7 @@ use crate::blocklist::{DynBlocklist, FailureMode};
 use crate::config::{ConfigError, JwtConfig, TokenLocation};
 use crate::error::Error;
 use crate::hooks::{DynBlocklistLoader, DynDecodeKeyLoader, DynTokenVerifier, DynUserLoader};
+use crate::issuers::Issuers;
 use crate::settings::Settings;
 use crate::token::issue::Issuer;
 use crate::token::keys::SharedDecodingKey;
@@ -61,6 +62,8 @@ struct Inner {
     decoding: Option<SharedDecodingKey>,
     /// `JWT_SECRET_KEY_FALLBACKS`, tried in order after `decoding`.
     fallbacks: Vec<SharedDecodingKey>,
+    /// Other issuers whose tokens are accepted, by `iss`.
+    issuers: Issuers,
     hooks: Hooks,
     identity_claim: Arc<str>,
     extensions: http::Extensions,

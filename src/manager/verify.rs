@@ -13,10 +13,13 @@ use crate::compat::python::python_str;
 use crate::config::{Algorithm, TokenLocation};
 use crate::error::{Error, ErrorKind};
 use crate::hooks::AnyUser;
+use crate::issuers::Route;
 use crate::messages;
 use crate::request::{self, RequestParts};
-use crate::token::claims::{self, Expiration};
+use crate::settings::ClaimRules;
+use crate::token::claims::{self, ClaimSource, Expiration};
 use crate::token::jws;
+use crate::token::scan::Claim;
 use crate::token::{DecodedToken, now_f64};
 
 /// The arguments of the reference's `jwt_required(...)` /
@@ -354,6 +357,12 @@ impl JwtManager {
         let inner = &*self.inner;
         let rules = &inner.settings.claim_rules;
         let unverified = jws::parse_unverified_with(token, &rules.identity_claim)?;
+        if let Some(route) = self.route_of(&unverified) {
+            let algorithm = unverified.algorithm(&route.algorithms)?;
+            let keys = route.keys(unverified.kid(), algorithm).await?;
+            verify_with_any(&unverified, algorithm, &keys)?;
+            return self.finish_decode(unverified, &route.rules, None, csrf_value, allow_expired);
+        }
         let (loaded, maps) = match &inner.hooks.decode_key {
             Some(loader) => {
                 // The loader reads the whole header and claims: build them
@@ -370,6 +379,30 @@ impl JwtManager {
             Some(key) => unverified.verify_signature(algorithm, &key)?,
             None => self.verify_with_own_keys(&unverified, algorithm)?,
         }
+        self.finish_decode(unverified, rules, maps, csrf_value, allow_expired)
+    }
+
+    /// The trusted issuer a token names in `iss`, if any.
+    fn route_of(&self, unverified: &jws::Unverified<'_>) -> Option<&Route> {
+        let issuers = &self.inner.issuers;
+        if issuers.is_empty() {
+            return None;
+        }
+        let iss = unverified.claims.claim(Claim::Iss)?.as_str()?;
+        issuers.route(iss)
+    }
+
+    /// The claim checks after the signature: `rules`, expiry (unless
+    /// `allow_expired`), CSRF; the token with the reference's defaults.
+    fn finish_decode(
+        &self,
+        unverified: jws::Unverified<'_>,
+        rules: &ClaimRules,
+        maps: Option<(Map<String, Value>, Map<String, Value>)>,
+        csrf_value: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Error> {
+        let inner = &*self.inner;
         let jws::Unverified {
             mut claims, json, ..
         } = unverified;
@@ -413,6 +446,7 @@ impl JwtManager {
         let primary = match &inner.decoding {
             Some(key) => key,
             None if keys.in_use() => return Err(signature_failed()),
+            None if !inner.issuers.is_empty() => return Err(untrusted_issuer(unverified)),
             None => return Err(Error::misconfigured("no verification key is configured")),
         };
         let result = unverified.verify_signature(algorithm, primary);
@@ -553,6 +587,35 @@ impl JwtManager {
             )
             .with_token(token.header().clone(), token.claims().clone())),
         }
+    }
+}
+
+/// Whether one of `keys` verifies the token (the first error otherwise).
+fn verify_with_any(
+    unverified: &jws::Unverified<'_>,
+    algorithm: Algorithm,
+    keys: &[Arc<jsonwebtoken::DecodingKey>],
+) -> Result<(), Error> {
+    let mut result = Err(signature_failed());
+    for key in keys {
+        result = unverified.verify_signature(algorithm, key);
+        if result.is_ok() {
+            break;
+        }
+    }
+    result
+}
+
+/// A manager that only trusts other issuers, given a token of none of
+/// them: the reference's answers for a token failing `JWT_DECODE_ISSUER`.
+fn untrusted_issuer(unverified: &jws::Unverified<'_>) -> Error {
+    match unverified.claims.claim(Claim::Iss) {
+        None => Error::new(
+            ErrorKind::MissingClaim,
+            messages::missing_required_claim("iss"),
+        ),
+        Some(Value::String(_)) => Error::new(ErrorKind::InvalidIssuer, messages::INVALID_ISSUER),
+        Some(_) => Error::new(ErrorKind::InvalidIssuer, messages::ISSUER_NOT_A_STRING),
     }
 }
 

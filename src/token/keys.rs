@@ -1,5 +1,9 @@
 //! Key material: parsing PEM keys and secrets once, at build time, and the
-//! signing/verifying primitives built on `jsonwebtoken`'s crypto providers.
+//! signing/verifying primitives built on `jsonwebtoken`'s crypto providers
+//! (and, for ES512, which `jsonwebtoken` lacks, on the backend directly:
+//! [`es512`]).
+
+mod es512;
 
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
@@ -7,6 +11,7 @@ use std::thread::LocalKey;
 
 use base64::Engine as _;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
+use jsonwebtoken::errors::{Error as JwtError, ErrorKind as JwtErrorKind};
 use jsonwebtoken::{AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::config::{Algorithm, ConfigError, ConfigWarning, JwtConfig, Secret};
@@ -99,15 +104,31 @@ pub(crate) fn algorithm_name(algorithm: Algorithm) -> &'static str {
 }
 
 /// Parses a token's `alg` header value into an algorithm this crate can
-/// verify. Names the reference knows but `jsonwebtoken` cannot verify
-/// (`ES512`, `ES256K`, …) return `None`.
+/// verify. Names the reference knows but this crate does not implement
+/// (`ES256K`, `Ed448`, …) return `None`.
 pub(crate) fn parse_algorithm(name: &str) -> Option<Algorithm> {
     Algorithm::from_name(name)
 }
 
 /// The `jsonwebtoken` key family of an algorithm (which PEM parser to use).
 fn family(algorithm: Algorithm) -> AlgorithmFamily {
-    jsonwebtoken::Algorithm::from(algorithm).family()
+    match algorithm {
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => AlgorithmFamily::Hmac,
+        Algorithm::RS256
+        | Algorithm::RS384
+        | Algorithm::RS512
+        | Algorithm::PS256
+        | Algorithm::PS384
+        | Algorithm::PS512 => AlgorithmFamily::Rsa,
+        Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => AlgorithmFamily::Ec,
+        Algorithm::EdDSA => AlgorithmFamily::Ed,
+    }
+}
+
+/// `jsonwebtoken`'s name for an algorithm it implements (all but ES512).
+pub(crate) fn jwt_algorithm(algorithm: Algorithm) -> Result<jsonwebtoken::Algorithm, JwtError> {
+    jsonwebtoken::Algorithm::try_from(algorithm)
+        .map_err(|_| JwtError::from(JwtErrorKind::InvalidAlgorithm))
 }
 
 /// Whether two algorithms use the same kind of key (HMAC secret, RSA,
@@ -116,9 +137,27 @@ pub(crate) fn same_family(a: Algorithm, b: Algorithm) -> bool {
     family(a) == family(b)
 }
 
-/// Whether a verification key is of the family `algorithm` needs.
+/// Whether a verification key is of the family `algorithm` needs (and,
+/// for an EC key, on its curve).
 pub(crate) fn decoding_key_fits(algorithm: Algorithm, key: &DecodingKey) -> bool {
-    key.family() == family(algorithm)
+    key.family() == family(algorithm) && ec_curve_fits(algorithm, key)
+}
+
+/// For an ES algorithm, whether the key's SEC1 point has the size of the
+/// algorithm's curve (the curve fixes the algorithm: P-256 ES256, P-384
+/// ES384, P-521 ES512). `true` for the other families.
+fn ec_curve_fits(algorithm: Algorithm, key: &DecodingKey) -> bool {
+    let coordinate = match algorithm {
+        Algorithm::ES256 => 32,
+        Algorithm::ES384 => 48,
+        Algorithm::ES512 => es512::COORDINATE_LEN,
+        _ => return true,
+    };
+    match key.try_get_as_bytes() {
+        Ok([0x04, rest @ ..]) => rest.len() == 2 * coordinate,
+        Ok([0x02 | 0x03, rest @ ..]) => rest.len() == coordinate,
+        _ => false,
+    }
 }
 
 /// Refuses to treat PEM or SSH key text as an HMAC secret (PyJWT does the
@@ -219,13 +258,63 @@ pub(crate) fn public_key(algorithm: Algorithm, pem: &[u8]) -> Result<DecodingKey
             });
         }
     };
-    key.map_err(|e| ConfigError::InvalidKey {
+    let key = key.map_err(|e| ConfigError::InvalidKey {
         option: "JWT_PUBLIC_KEY",
         reason: format!(
             "cannot parse the PEM key for {}: {e}",
             algorithm_name(algorithm)
         ),
-    })
+    })?;
+    // The PEM parser takes any EC curve: make sure it is the algorithm's.
+    let wrong_curve = || ConfigError::InvalidKey {
+        option: "JWT_PUBLIC_KEY",
+        reason: format!(
+            "the EC key is not on the curve of {}",
+            algorithm_name(algorithm)
+        ),
+    };
+    if !ec_curve_fits(algorithm, &key) {
+        return Err(wrong_curve());
+    }
+    if algorithm == Algorithm::ES512 {
+        es512::Verifier::new(&key).map_err(|_| wrong_curve())?;
+    }
+    Ok(key)
+}
+
+/// The public half of a private key, as a verification key: for ES512 from
+/// the backend, for the others from `jsonwebtoken`'s JWK helpers.
+pub(crate) fn public_half(
+    algorithm: Algorithm,
+    private: &EncodingKey,
+) -> Result<DecodingKey, String> {
+    if algorithm == Algorithm::ES512 {
+        let signer = es512::Signer::new(private).map_err(|e| e.to_string())?;
+        return Ok(DecodingKey::from_ec_der(&signer.public_point()));
+    }
+    let algorithm = jwt_algorithm(algorithm).map_err(|e| e.to_string())?;
+    jsonwebtoken::jwk::Jwk::from_encoding_key(private, algorithm)
+        .and_then(|jwk| DecodingKey::from_jwk(&jwk))
+        .map_err(|e| e.to_string())
+}
+
+/// The `x` and `y` coordinates (66 bytes each) of an ES512 verification
+/// key, after checking that it is a point of P-521.
+pub(crate) fn es512_coordinates(key: &DecodingKey) -> Result<(&[u8], &[u8]), String> {
+    es512::Verifier::new(key).map_err(|e| e.to_string())?;
+    key.try_get_as_bytes()
+        .ok()
+        .and_then(|point| point.get(1..))
+        .and_then(|coordinates| coordinates.split_at_checked(es512::COORDINATE_LEN))
+        .ok_or_else(|| es512::Es512Error::InvalidKey.to_string())
+}
+
+/// An ES512 verification key from its JWK coordinates (66 bytes each),
+/// checked to be a point of P-521.
+pub(crate) fn es512_key_from_coordinates(x: &[u8], y: &[u8]) -> Result<DecodingKey, String> {
+    let point = [&[0x04][..], x, y].concat();
+    es512::Verifier::from_point(&point).map_err(|e| e.to_string())?;
+    Ok(DecodingKey::from_ec_der(&point))
 }
 
 /// Checks that the public key verifies what the private key signs.
@@ -251,19 +340,82 @@ pub(crate) fn check_pair(
     }
 }
 
+/// The process-wide `jsonwebtoken` provider, or the error a missing one is.
+fn provider() -> Result<&'static CryptoProvider, JwtError> {
+    CryptoProvider::try_get_default().ok_or_else(|| JwtErrorKind::InvalidAlgorithm.into())
+}
+
+/// An ES512 backend error as a `jsonwebtoken` one (what the callers report).
+fn es512_error(error: es512::Es512Error) -> JwtError {
+    match error {
+        es512::Es512Error::InvalidKey => JwtErrorKind::InvalidEcdsaKey.into(),
+        other => JwtErrorKind::Signing(other.to_string()).into(),
+    }
+}
+
+/// A signer for one key and algorithm: the provider's, or ours for ES512.
+enum Signer {
+    Provider(Box<dyn JwtSigner>),
+    Es512(es512::Signer),
+}
+
+impl Signer {
+    fn new(algorithm: Algorithm, key: &EncodingKey) -> Result<Self, JwtError> {
+        if algorithm == Algorithm::ES512 {
+            return es512::Signer::new(key)
+                .map(Self::Es512)
+                .map_err(es512_error);
+        }
+        let signer = (provider()?.signer_factory)(&jwt_algorithm(algorithm)?, key)?;
+        Ok(Self::Provider(signer))
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, JwtError> {
+        match self {
+            Self::Provider(signer) => signer
+                .try_sign(message)
+                .map_err(|e| JwtErrorKind::Signing(e.to_string()).into()),
+            Self::Es512(signer) => signer.sign(message).map_err(es512_error),
+        }
+    }
+}
+
+/// A verifier for one key and algorithm: the provider's, or ours for ES512.
+enum Verifier {
+    Provider(Box<dyn JwtVerifier>),
+    Es512(es512::Verifier),
+}
+
+impl Verifier {
+    fn new(algorithm: Algorithm, key: &DecodingKey) -> Result<Self, JwtError> {
+        if algorithm == Algorithm::ES512 {
+            return es512::Verifier::new(key)
+                .map(Self::Es512)
+                .map_err(es512_error);
+        }
+        let verifier = (provider()?.verifier_factory)(&jwt_algorithm(algorithm)?, key)?;
+        Ok(Self::Provider(verifier))
+    }
+
+    #[allow(
+        clippy::ptr_arg,
+        reason = "jsonwebtoken's verifiers take &Vec<u8>: no copy"
+    )]
+    fn verify(&self, message: &[u8], signature: &Vec<u8>) -> bool {
+        match self {
+            Self::Provider(verifier) => verifier.verify(message, signature).is_ok(),
+            Self::Es512(verifier) => verifier.verify(message, signature),
+        }
+    }
+}
+
 /// Signs `message` and returns the raw signature bytes.
 pub(crate) fn sign(
     algorithm: Algorithm,
     key: &EncodingKey,
     message: &[u8],
-) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
-    let provider = CryptoProvider::try_get_default().ok_or_else(|| {
-        jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm)
-    })?;
-    let signer = (provider.signer_factory)(&algorithm.into(), key)?;
-    signer
-        .try_sign(message)
-        .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
+) -> Result<Vec<u8>, JwtError> {
+    Signer::new(algorithm, key)?.sign(message)
 }
 
 /// Verifies raw signature bytes over `message`. `Ok(false)` means the
@@ -273,53 +425,49 @@ pub(crate) fn verify(
     key: &DecodingKey,
     message: &[u8],
     signature: &[u8],
-) -> Result<bool, jsonwebtoken::errors::Error> {
-    let provider = CryptoProvider::try_get_default().ok_or_else(|| {
-        jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm)
-    })?;
-    let verifier = (provider.verifier_factory)(&algorithm.into(), key)?;
-    Ok(verifier.verify(message, &signature.to_vec()).is_ok())
+) -> Result<bool, JwtError> {
+    Ok(Verifier::new(algorithm, key)?.verify(message, &signature.to_vec()))
 }
 
 /// A signer or verifier built last on this thread, and for what.
-struct Cached<K, T: ?Sized> {
+struct Cached<K, T> {
     /// Identifies the key by its allocation, which this `Weak` keeps from
     /// being freed (and reused by another key) while the entry lives.
     key: Weak<K>,
     algorithm: Algorithm,
-    built: Box<T>,
+    built: T,
 }
 
 type CacheSlot<K, T> = RefCell<Option<Cached<K, T>>>;
 
 thread_local! {
-    static SIGNER: CacheSlot<EncodingKey, dyn JwtSigner> = const { RefCell::new(None) };
-    static VERIFIER: CacheSlot<DecodingKey, dyn JwtVerifier> = const { RefCell::new(None) };
+    static SIGNER: CacheSlot<EncodingKey, Signer> = const { RefCell::new(None) };
+    static VERIFIER: CacheSlot<DecodingKey, Verifier> = const { RefCell::new(None) };
 }
 
 /// Runs `run` on the signer or verifier `slot` holds for `key` and
-/// `algorithm`, building it with `build` (from the default provider) when
-/// the entry is for another key or algorithm. Building one is per-token work
-/// that depends on nothing else (for HMAC, the key schedule: two SHA-256
-/// blocks; for the others, a copy or parse of the key), so the configured
-/// key pays it once per thread instead of once per token. The entry is
-/// replaced by the next key used on the thread; a key loader that makes a
-/// new key per call simply never hits. `None` when thread-local storage is
-/// torn down or there is no provider: the caller takes the uncached path.
-fn with_cached<K, T: ?Sized, R>(
+/// `algorithm`, building it with `build` when the entry is for another key
+/// or algorithm. Building one is per-token work that depends on nothing
+/// else (for HMAC, the key schedule: two SHA-256 blocks; for the others, a
+/// copy or parse of the key), so the configured key pays it once per thread
+/// instead of once per token. The entry is replaced by the next key used on
+/// the thread; a key loader that makes a new key per call simply never
+/// hits. `None` when thread-local storage is torn down or in use: the
+/// caller takes the uncached path.
+fn with_cached<K, T, R>(
     slot: &'static LocalKey<CacheSlot<K, T>>,
     algorithm: Algorithm,
     key: &Arc<K>,
-    build: impl FnOnce(&CryptoProvider) -> Result<Box<T>, jsonwebtoken::errors::Error>,
-    run: impl FnOnce(&T) -> Result<R, jsonwebtoken::errors::Error>,
-) -> Option<Result<R, jsonwebtoken::errors::Error>> {
+    build: impl FnOnce() -> Result<T, JwtError>,
+    run: impl FnOnce(&T) -> Result<R, JwtError>,
+) -> Option<Result<R, JwtError>> {
     slot.try_with(|cell| {
         let mut slot = cell.try_borrow_mut().ok()?;
         let hit = slot.as_ref().is_some_and(|c| {
             c.algorithm == algorithm && std::ptr::eq(c.key.as_ptr(), Arc::as_ptr(key))
         });
         if !hit {
-            let built = match build(CryptoProvider::try_get_default()?) {
+            let built = match build() {
                 Ok(built) => built,
                 Err(e) => return Some(Err(e)),
             };
@@ -341,17 +489,13 @@ pub(crate) fn sign_cached(
     algorithm: Algorithm,
     key: &Arc<EncodingKey>,
     message: &[u8],
-) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
+) -> Result<Vec<u8>, JwtError> {
     with_cached(
         &SIGNER,
         algorithm,
         key,
-        |provider| (provider.signer_factory)(&algorithm.into(), key),
-        |signer| {
-            signer
-                .try_sign(message)
-                .map_err(|e| jsonwebtoken::errors::ErrorKind::Signing(e.to_string()).into())
-        },
+        || Signer::new(algorithm, key),
+        |signer| signer.sign(message),
     )
     .unwrap_or_else(|| sign(algorithm, key, message))
 }
@@ -367,13 +511,13 @@ pub(crate) fn verify_cached(
     key: &Arc<DecodingKey>,
     message: &[u8],
     signature: &Vec<u8>,
-) -> Result<bool, jsonwebtoken::errors::Error> {
+) -> Result<bool, JwtError> {
     with_cached(
         &VERIFIER,
         algorithm,
         key,
-        |provider| (provider.verifier_factory)(&algorithm.into(), key),
-        |verifier| Ok(verifier.verify(message, signature).is_ok()),
+        || Verifier::new(algorithm, key),
+        |verifier| Ok(verifier.verify(message, signature)),
     )
     .unwrap_or_else(|| verify(algorithm, key, message, signature))
 }
@@ -405,7 +549,12 @@ fn sec1_to_pkcs8(pem: &[u8]) -> Result<Option<Vec<u8>>, String> {
     let curve_oid: &[u8] = match sec1_private_scalar_len(&sec1) {
         Some(32) => &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07], // P-256
         Some(48) => &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22],                   // P-384
-        _ => return Err("unsupported or malformed SEC1 EC key (P-256 and P-384 only)".into()),
+        Some(66) => &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23],                   // P-521
+        _ => {
+            return Err(
+                "unsupported or malformed SEC1 EC key (P-256, P-384 and P-521 only)".into(),
+            );
+        }
     };
     let ec_public_key_oid: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
     let mut algorithm_id = Vec::new();

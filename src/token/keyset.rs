@@ -15,6 +15,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
@@ -171,8 +173,7 @@ impl Key {
         }
         let signing =
             keys::private_key(algorithm, pem.as_ref()).map_err(|e| invalid(reason(&e)))?;
-        let public = Jwk::from_encoding_key(&signing, algorithm.into())
-            .and_then(|jwk| DecodingKey::from_jwk(&jwk))
+        let public = keys::public_half(algorithm, &signing)
             .map_err(|e| invalid(format!("cannot derive the public key: {e}")))?;
         let mut key = Self::verifying_only(kid, algorithm, public)?;
         key.signing = Some(Arc::new(signing));
@@ -229,6 +230,62 @@ impl Key {
     ) -> Result<Self, KeyError> {
         let kid = checked_kid(kid.into())?;
         keys::ensure_crypto_provider().map_err(|e| invalid(&kid)(e.to_string()))?;
+        Self::verifying_only(kid, algorithm, key)
+    }
+
+    /// A verification key from a public JWK (RFC 7517), as an identity
+    /// provider's JWK Set publishes it: `kty` `RSA` (`n`, `e`; a modulus of
+    /// 2048 bits at least), `EC` (`crv` `P-256`, `P-384` or `P-521`, `x`,
+    /// `y`) or `OKP` (`crv` `Ed25519`, `x`). It verifies and is published
+    /// again (public members only), but cannot sign.
+    ///
+    /// The `kid` is required. The algorithm is the JWK's `alg` when it has
+    /// one (it must suit the key: for EC keys the curve fixes it), else the
+    /// key type's usual one: `RS256` for RSA, `ES256`/`ES384`/`ES512` for
+    /// P-256/P-384/P-521, `EdDSA` for Ed25519.
+    ///
+    /// ```
+    /// use jwt_extended::{Algorithm, token::Key};
+    /// use serde_json::json;
+    ///
+    /// let published = Key::from_public_pem("ec-1", Algorithm::ES512, std::fs::read("tests/fixtures/keys/ec521_public.pem")?)?;
+    /// let jwk = published.public_jwk().cloned().unwrap_or_default();
+    /// let key = Key::from_jwk(&jwk)?;
+    /// assert_eq!((key.kid(), key.algorithm()), ("ec-1", Algorithm::ES512));
+    /// assert!(!key.can_sign());
+    ///
+    /// // Without `alg`, the curve says which algorithm.
+    /// let mut bare = jwk.clone();
+    /// bare.remove("alg");
+    /// assert_eq!(Key::from_jwk(&bare)?.algorithm(), Algorithm::ES512);
+    ///
+    /// // An HMAC secret is never taken from a JWK.
+    /// let oct = json!({"kty": "oct", "kid": "s", "k": "c2VjcmV0"});
+    /// assert!(Key::from_jwk(oct.as_object().unwrap_or(&Default::default())).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeyError::EmptyKid`] without a `kid` (or with an empty one);
+    /// [`KeyError::Invalid`] for a `kty` of `oct` (an HMAC secret) or any
+    /// other unsupported key type or curve, an RSA modulus under 2048 bits,
+    /// coordinates of the wrong length or off the curve, an `alg` that does
+    /// not suit the key, or a `use` other than `sig` (or `key_ops` without
+    /// `verify`).
+    pub fn from_jwk(jwk: &Map<String, Value>) -> Result<Self, KeyError> {
+        let kid = jwk_kid(jwk)?;
+        let invalid = invalid(&kid);
+        keys::ensure_crypto_provider().map_err(|e| invalid(e.to_string()))?;
+        check_jwk_use(jwk).map_err(&invalid)?;
+        let (algorithm, key) = match jwk.get("kty").and_then(Value::as_str) {
+            Some("RSA") => rsa_from_jwk(jwk),
+            Some("EC") => ec_from_jwk(jwk),
+            Some("OKP") => okp_from_jwk(jwk),
+            Some("oct") => Err("an HMAC secret (kty \"oct\") is never taken from a JWK".into()),
+            Some(other) => Err(format!("unsupported key type (kty {other:?})")),
+            None => Err("the JWK has no \"kty\" string".into()),
+        }
+        .map_err(&invalid)?;
         Self::verifying_only(kid, algorithm, key)
     }
 
@@ -329,7 +386,11 @@ fn public_jwk(
     if algorithm.is_hmac() {
         return Ok(None);
     }
-    let mut jwk = Jwk::from_decoding_key(key, Some(algorithm.into()))
+    if algorithm == Algorithm::ES512 {
+        return es512_public_jwk(kid, key).map(Some);
+    }
+    let algorithm = keys::jwt_algorithm(algorithm).map_err(|e| e.to_string())?;
+    let mut jwk = Jwk::from_decoding_key(key, Some(algorithm))
         .map_err(|e| format!("cannot express the public key as a JWK: {e}"))?;
     jwk.common.public_key_use = Some(PublicKeyUse::Signature);
     jwk.common.key_id = Some(kid.to_owned());
@@ -338,6 +399,156 @@ fn public_jwk(
         Ok(_) => Err("the JWK is not a JSON object".to_owned()),
         Err(e) => Err(format!("cannot serialize the JWK: {e}")),
     }
+}
+
+/// The public JWK of an ES512 key, which `jsonwebtoken`'s `Jwk` cannot
+/// express (it has no ES512): P-521 coordinates of 66 bytes each.
+fn es512_public_jwk(kid: &str, key: &DecodingKey) -> Result<Map<String, Value>, String> {
+    let (x, y) = keys::es512_coordinates(key)?;
+    let mut jwk = Map::new();
+    for (name, value) in [
+        ("kty", "EC".to_owned()),
+        ("crv", "P-521".to_owned()),
+        ("x", URL_SAFE_NO_PAD.encode(x)),
+        ("y", URL_SAFE_NO_PAD.encode(y)),
+        ("alg", Algorithm::ES512.as_str().to_owned()),
+        ("use", "sig".to_owned()),
+        ("kid", kid.to_owned()),
+    ] {
+        jwk.insert(name.to_owned(), Value::String(value));
+    }
+    Ok(jwk)
+}
+
+/// The `kid` of a JWK: required, a non-empty string.
+fn jwk_kid(jwk: &Map<String, Value>) -> Result<Arc<str>, KeyError> {
+    match jwk.get("kid") {
+        None => Err(KeyError::EmptyKid),
+        Some(Value::String(kid)) => checked_kid(kid.clone()),
+        Some(other) => Err(KeyError::Invalid {
+            kid: other.to_string(),
+            reason: "the JWK's \"kid\" is not a string".to_owned(),
+        }),
+    }
+}
+
+/// Refuses a JWK meant for something else than verifying signatures.
+fn check_jwk_use(jwk: &Map<String, Value>) -> Result<(), String> {
+    match jwk.get("use") {
+        None => {}
+        Some(Value::String(use_)) if use_ == "sig" => {}
+        Some(other) => return Err(format!("the JWK's use is {other}, not \"sig\"")),
+    }
+    match jwk.get("key_ops") {
+        None => Ok(()),
+        Some(Value::Array(ops)) if ops.iter().any(|op| op == "verify") => Ok(()),
+        Some(other) => Err(format!(
+            "the JWK's key_ops {other} do not include \"verify\""
+        )),
+    }
+}
+
+/// A base64url member of a JWK, decoded.
+fn jwk_bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    let text = jwk
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("the JWK has no {name:?} string"))?;
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|e| format!("the JWK's {name:?} is not base64url: {e}"))
+}
+
+/// The JWK's `alg` if it has one (it must be one `fits` accepts), else
+/// `default`.
+fn jwk_algorithm(
+    jwk: &Map<String, Value>,
+    default: Algorithm,
+    fits: impl Fn(Algorithm) -> bool,
+) -> Result<Algorithm, String> {
+    let Some(alg) = jwk.get("alg") else {
+        return Ok(default);
+    };
+    let algorithm = alg
+        .as_str()
+        .and_then(keys::parse_algorithm)
+        .ok_or_else(|| format!("unsupported alg {alg}"))?;
+    if fits(algorithm) {
+        Ok(algorithm)
+    } else {
+        Err(format!("alg {algorithm} does not suit this key"))
+    }
+}
+
+/// The shortest RSA modulus accepted from a JWK, in bits.
+const MIN_RSA_BITS: usize = 2048;
+
+/// An RSA verification key from `n` and `e`.
+fn rsa_from_jwk(jwk: &Map<String, Value>) -> Result<(Algorithm, DecodingKey), String> {
+    let algorithm = jwk_algorithm(jwk, Algorithm::RS256, |a| {
+        keys::same_family(a, Algorithm::RS256)
+    })?;
+    let n = jwk_bytes(jwk, "n")?;
+    let e = jwk_bytes(jwk, "e")?;
+    let (n, e) = (strip_leading_zeros(&n), strip_leading_zeros(&e));
+    let bits = n
+        .first()
+        .map_or(0, |first| n.len() * 8 - first.leading_zeros() as usize);
+    if bits < MIN_RSA_BITS {
+        return Err(format!(
+            "the RSA modulus has {bits} bits, fewer than {MIN_RSA_BITS}"
+        ));
+    }
+    if e.is_empty() {
+        return Err("the RSA exponent is zero".to_owned());
+    }
+    Ok((algorithm, DecodingKey::from_rsa_raw_components(n, e)))
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    &bytes[zeros..]
+}
+
+/// An EC verification key from `crv`, `x` and `y`: the curve fixes the
+/// algorithm.
+fn ec_from_jwk(jwk: &Map<String, Value>) -> Result<(Algorithm, DecodingKey), String> {
+    let (algorithm, length) = match jwk.get("crv").and_then(Value::as_str) {
+        Some("P-256") => (Algorithm::ES256, 32),
+        Some("P-384") => (Algorithm::ES384, 48),
+        Some("P-521") => (Algorithm::ES512, 66),
+        other => return Err(format!("unsupported EC curve {other:?}")),
+    };
+    let algorithm = jwk_algorithm(jwk, algorithm, |a| a == algorithm)?;
+    let x = jwk_bytes(jwk, "x")?;
+    let y = jwk_bytes(jwk, "y")?;
+    if x.len() != length || y.len() != length {
+        return Err(format!(
+            "the coordinates of a {algorithm} key are {length} bytes each, not {} and {}",
+            x.len(),
+            y.len()
+        ));
+    }
+    let key = if algorithm == Algorithm::ES512 {
+        keys::es512_key_from_coordinates(&x, &y)?
+    } else {
+        DecodingKey::from_ec_der(&[&[0x04][..], &x, &y].concat())
+    };
+    Ok((algorithm, key))
+}
+
+/// An Ed25519 verification key from `crv` and `x`.
+fn okp_from_jwk(jwk: &Map<String, Value>) -> Result<(Algorithm, DecodingKey), String> {
+    match jwk.get("crv").and_then(Value::as_str) {
+        Some("Ed25519") => {}
+        other => return Err(format!("unsupported OKP curve {other:?}")),
+    }
+    let algorithm = jwk_algorithm(jwk, Algorithm::EdDSA, |a| a == Algorithm::EdDSA)?;
+    let x = jwk_bytes(jwk, "x")?;
+    if x.len() != 32 {
+        return Err(format!("an Ed25519 key is 32 bytes, not {}", x.len()));
+    }
+    Ok((algorithm, DecodingKey::from_ed_der(&x)))
 }
 
 /// Keys by `kid`, and which one signs new tokens.
@@ -789,6 +1000,8 @@ mod tests {
             ("ec256_private.pem", Algorithm::ES256, "EC"),
             ("ec256_sec1_private.pem", Algorithm::ES256, "EC"),
             ("ec384_private.pem", Algorithm::ES384, "EC"),
+            ("ec521_private.pem", Algorithm::ES512, "EC"),
+            ("ec521_sec1_private.pem", Algorithm::ES512, "EC"),
             ("ed25519_private.pem", Algorithm::EdDSA, "OKP"),
         ] {
             let key = Key::from_private_pem("k", algorithm, fixture(file)).unwrap();
@@ -815,6 +1028,7 @@ mod tests {
                 Algorithm::RS256,
             ),
             ("ec256_private.pem", "ec256_public.pem", Algorithm::ES256),
+            ("ec521_private.pem", "ec521_public.pem", Algorithm::ES512),
             (
                 "ed25519_private.pem",
                 "ed25519_public.pem",
@@ -825,6 +1039,136 @@ mod tests {
             let b = Key::from_public_pem("k", algorithm, fixture(public)).unwrap();
             assert_eq!(a.public_jwk(), b.public_jwk(), "{private}");
         }
+    }
+
+    #[test]
+    fn es512_keys_publish_p521_coordinates() {
+        let key = Key::from_public_pem("p", Algorithm::ES512, fixture("ec521_public.pem")).unwrap();
+        // PyJWT's `ECAlgorithm.to_jwk` of the same key.
+        let expected = serde_json::json!({
+            "kty": "EC",
+            "crv": "P-521",
+            "x": "ASOLmnU0IY6wYpPUVmzRDG_Aj2puSGF71J0XZI1MzNQpyqY5J5y0omD23c8R77Yf3ZWKgAaectGnJ1GPGEokaq2L",
+            "y": "AH9eAWootmUKVic1zfEKy3Yg2Wu5kcFMTSYE9XjekgENM2zp2zrxM_GMwExRSjTva4S6_m_fZl-P8bGB5BS_YZpg",
+            "alg": "ES512",
+            "use": "sig",
+            "kid": "p",
+        });
+        assert_eq!(Value::Object(key.public_jwk().unwrap().clone()), expected);
+        // The curve fixes the algorithm: a P-521 key is no ES256 key, and
+        // a P-256 key no ES512 one.
+        assert!(Key::from_public_pem("k", Algorithm::ES256, fixture("ec521_public.pem")).is_err());
+        assert!(Key::from_public_pem("k", Algorithm::ES512, fixture("ec256_public.pem")).is_err());
+        assert!(
+            Key::from_private_pem("k", Algorithm::ES512, fixture("ec384_private.pem")).is_err()
+        );
+        let p256 = DecodingKey::from_ec_pem(&fixture("ec256_public.pem")).unwrap();
+        assert!(Key::from_decoding_key("k", Algorithm::ES512, p256.clone()).is_err());
+        assert!(Key::from_decoding_key("k", Algorithm::ES384, p256).is_err());
+        assert!(Key::from_public_pem("k", Algorithm::ES256, fixture("ec384_public.pem")).is_err());
+        let set = KeySet::new().with_key(key).unwrap();
+        assert!(set.verifying_key("p", Algorithm::ES512).is_some());
+        assert!(set.verifying_key("p", Algorithm::RS256).is_none());
+    }
+
+    fn jwk(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn jwks_round_trip_through_from_jwk() {
+        for (file, algorithm) in [
+            ("rsa2048_private.pem", Algorithm::RS256),
+            ("rsa2048_private.pem", Algorithm::PS384),
+            ("ec256_private.pem", Algorithm::ES256),
+            ("ec384_private.pem", Algorithm::ES384),
+            ("ec521_private.pem", Algorithm::ES512),
+            ("ed25519_private.pem", Algorithm::EdDSA),
+        ] {
+            let private = Key::from_private_pem("k", algorithm, fixture(file)).unwrap();
+            let published = private.public_jwk().unwrap();
+            let key = Key::from_jwk(published).unwrap();
+            assert_eq!((key.kid(), key.algorithm()), ("k", algorithm), "{file}");
+            assert!(!key.can_sign());
+            assert_eq!(key.public_jwk(), Some(published), "{file}");
+            // What the private key signs, the JWK's key verifies.
+            let signature = keys::sign(algorithm, private.signing.as_ref().unwrap(), b"m").unwrap();
+            assert!(keys::verify(algorithm, &key.verifying, b"m", &signature).unwrap());
+            // Without `alg`, the key type's usual algorithm.
+            let mut bare = published.clone();
+            bare.remove("alg");
+            bare.remove("use");
+            let usual = match algorithm {
+                Algorithm::PS384 => Algorithm::RS256,
+                other => other,
+            };
+            assert_eq!(Key::from_jwk(&bare).unwrap().algorithm(), usual, "{file}");
+        }
+    }
+
+    #[test]
+    fn from_jwk_refuses_what_it_cannot_trust() {
+        let es512 =
+            Key::from_public_pem("p", Algorithm::ES512, fixture("ec521_public.pem")).unwrap();
+        let good = es512.public_jwk().unwrap().clone();
+        let with = |name: &str, value: Value| {
+            let mut jwk = good.clone();
+            jwk.insert(name.to_owned(), value);
+            Key::from_jwk(&jwk)
+        };
+        let without = |name: &str| {
+            let mut jwk = good.clone();
+            jwk.remove(name);
+            Key::from_jwk(&jwk)
+        };
+        assert_eq!(without("kid").unwrap_err(), KeyError::EmptyKid);
+        assert_eq!(with("kid", "".into()).unwrap_err(), KeyError::EmptyKid);
+        for refused in [
+            with("kid", 7.into()),
+            with("use", "enc".into()),
+            with("key_ops", serde_json::json!(["encrypt"])),
+            with("alg", "ES256".into()),
+            with("alg", "RS256".into()),
+            with("alg", "ES256K".into()),
+            with("crv", "P-256".into()),
+            with("crv", "secp256k1".into()),
+            with("kty", "oct".into()),
+            with("kty", "XYZ".into()),
+            without("kty"),
+            without("y"),
+            with("x", "AQAB".into()),
+            with("x", "not base64!".into()),
+            with("x", Value::from(URL_SAFE_NO_PAD.encode([1u8; 66]))),
+            Key::from_jwk(&jwk(
+                serde_json::json!({"kty": "oct", "kid": "s", "k": "c2VjcmV0"}),
+            )),
+            // A 1024-bit modulus is too short; 2048 bits with a leading zero byte is fine.
+            Key::from_jwk(&jwk(serde_json::json!({
+                "kty": "RSA", "kid": "r",
+                "n": URL_SAFE_NO_PAD.encode([0xc5; 128]), "e": "AQAB",
+            }))),
+            Key::from_jwk(&jwk(serde_json::json!({
+                "kty": "RSA", "kid": "r", "n": URL_SAFE_NO_PAD.encode([0xc5; 256]), "e": "AAAA",
+            }))),
+            Key::from_jwk(&jwk(
+                serde_json::json!({"kty": "OKP", "kid": "o", "crv": "Ed448", "x": "AQAB"}),
+            )),
+            Key::from_jwk(&jwk(
+                serde_json::json!({"kty": "OKP", "kid": "o", "crv": "Ed25519", "x": "AQAB"}),
+            )),
+        ] {
+            assert!(
+                matches!(refused, Err(KeyError::Invalid { .. })),
+                "{refused:?}"
+            );
+        }
+        let rsa = Key::from_jwk(&jwk(serde_json::json!({
+            "kty": "RSA", "kid": "r",
+            "n": URL_SAFE_NO_PAD.encode([&[0u8][..], &[0xc5; 256]].concat()), "e": "AQAB",
+        })))
+        .unwrap();
+        assert_eq!(rsa.algorithm(), Algorithm::RS256);
+        assert!(with("key_ops", serde_json::json!(["verify"])).is_ok());
     }
 
     #[test]
