@@ -141,6 +141,7 @@ class Response:
     headers: list
     body: bytes
     error: str | None = None
+    elapsed: float = 0.0  # seconds from connecting to the end of the body
 
     def all(self, name: str) -> list:
         return [v for k, v in self.headers if k.lower() == name.lower()]
@@ -176,6 +177,7 @@ class Response:
 
 def send(port: int, req: Request, timeout: float = 15) -> Response:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.monotonic()
     try:
         conn.putrequest(req.method, req.path, skip_accept_encoding=True)
         for k, v in req.headers:
@@ -184,9 +186,12 @@ def send(port: int, req: Request, timeout: float = 15) -> Response:
             conn.putheader("Content-Length", str(len(req.body)))
         conn.endheaders(req.body)
         resp = conn.getresponse()
-        return Response(resp.status, resp.getheaders(), resp.read())
+        body = resp.read()
+        return Response(resp.status, resp.getheaders(), body,
+                        elapsed=time.monotonic() - started)
     except (OSError, http.client.HTTPException) as exc:
-        return Response(0, [], b"", error=f"{type(exc).__name__}: {exc}")
+        return Response(0, [], b"", error=f"{type(exc).__name__}: {exc}",
+                        elapsed=time.monotonic() - started)
     finally:
         conn.close()
 
@@ -557,7 +562,8 @@ class Ctx:
     # -- one step -------------------------------------------------------------
     def step(self, label, method, path, *, headers=(), body=None, json_body=_UNSET,
              content_type=None, cookies=None, expect=None, capture=None,
-             keep_cookies=False, quirk=None, port_expect=None):
+             keep_cookies=False, quirk=None, port_expect=None, diverge=None,
+             max_seconds=None):
         """Send one request to both servers and compare.
 
         expect       status (or (status, json)) the *reference* must give; guards the
@@ -566,7 +572,12 @@ class Ctx:
         keep_cookies store each side's Set-Cookie values in its cookie jar.
         quirk        reason text: a difference here is a warning unless --strict.
         port_expect  status (or (status, json)) the port must give where the
-                     reference crashes with 500 (contract section 10).
+                     reference crashes with 500 (contract section 10), or where the
+                     step is a documented divergence; a list means any of them.
+        diverge      reason text: a documented divergence.  The reference must give
+                     `expect`, the port `port_expect`; with --self-check (the
+                     reference on both sides) the two are compared as usual.
+        max_seconds  each side must answer within this time.
         """
         hdrs = list(headers)
         if json_body is not _UNSET:
@@ -587,7 +598,11 @@ class Ctx:
             return res
         res.py = send(self.servers["py"].port, req)
         res.rs = send(self.servers["rs"].port, req)
-        self._judge(res, expect, quirk, port_expect)
+        self._judge(res, expect, quirk, port_expect, diverge)
+        for side, resp in (("py", res.py), ("rs", res.rs)):
+            if max_seconds is not None and resp.elapsed > max_seconds:
+                res.failures.append(f"{side} answered after {resp.elapsed:.1f}s "
+                                    f"(limit {max_seconds}s)")
         for side in SIDES:
             resp = res.py if side == "py" else res.rs
             if capture:
@@ -604,7 +619,7 @@ class Ctx:
                 update_jar(self.jars[side], resp)
         return res
 
-    def _judge(self, res: StepResult, expect, quirk, port_expect):
+    def _judge(self, res: StepResult, expect, quirk, port_expect, diverge=None):
         py, rs = res.py, res.rs
         if expect is not None and not py.error:
             problem = mismatch_expectation(py, expect)
@@ -612,8 +627,21 @@ class Ctx:
                 res.failures.append(f"reference itself differs from the scenario's expectation: {problem}")
         if rs.status == 500 and self.opts.fail_on_500:
             res.failures.append("rs answered 500 (--fail-on-500)")
+        if diverge and py.status != 500 and not self.opts.self_check:
+            problem = (f"rs gave no response: {rs.error}" if rs.error
+                       else mismatch_expectation(rs, port_expect))
+            if problem:
+                res.failures.append(f"divergence ({diverge}): rs misses the contract's "
+                                    f"answer: {problem}")
+            else:
+                res.notes.append(f"divergence ({diverge}): py {py.status}, "
+                                 f"rs {rs.summary()} as the contract says")
+            return
         if py.status == 500:
-            if rs.status == 500:
+            if rs.status == 500 and diverge and not self.opts.self_check:
+                res.failures.append(f"divergence ({diverge}): rs answered 500 too, the "
+                                    f"contract says {port_expect!r}")
+            elif rs.status == 500:
                 res.notes.append("reference 500 reproduced (contract: the port should not 500)")
             elif port_expect is not None:
                 problem = mismatch_expectation(rs, port_expect)
@@ -633,7 +661,14 @@ class Ctx:
             res.failures += diffs
 
 
+ANY_JSON = object()  # in an expectation: any JSON body (with a JSON content type)
+
+
 def mismatch_expectation(resp: Response, expect):
+    """None if resp is what expect says: a status, (status, json), or a list of those."""
+    if isinstance(expect, list):
+        problems = [mismatch_expectation(resp, e) for e in expect]
+        return None if None in problems else " / ".join(problems)
     status, body = (expect if isinstance(expect, tuple) else (expect, _UNSET))
     if resp.status != status:
         return f"status {resp.status}, expected {status} ({resp.summary()})"
@@ -641,7 +676,9 @@ def mismatch_expectation(resp: Response, expect):
         try:
             got = resp.json()
         except ValueError:
-            return f"body is not JSON, expected {body!r}"
+            return f"body is not JSON, expected {'JSON' if body is ANY_JSON else repr(body)}"
+        if body is ANY_JSON:
+            return None if resp.is_json else f"Content-Type {resp.first('Content-Type')!r} is not JSON"
         if got != body:
             return f"body {got!r}, expected {body!r}"
     return None
@@ -1439,6 +1476,394 @@ def sc_implicit_refresh(ctx: Ctx):
              f"/protected?jwt={f.token()}", expect=missing)
 
 
+# --------------------------------------------------------------------------
+# oidc: tokens from a local OpenID provider (interop/oidc_provider.py)
+# --------------------------------------------------------------------------
+
+OIDC_CLIENT_ID = "difftest.client"  # both apps get it through $OIDC_CLIENT_ID
+NOT_IN_GROUP = {"result": "user not in group required to access this endpoint"}
+ALG_NOT_ALLOWED = msg("The specified alg value is not allowed")
+
+
+class OidcProvider:
+    """The control API of interop/oidc_provider.py (started here or given by URL)."""
+
+    def __init__(self, issuer: str):
+        u = urllib.parse.urlsplit(issuer)
+        self.issuer, self.base = issuer, f"{u.scheme}://{u.netloc}"
+        self.proc = self.log = None
+
+    @classmethod
+    def start(cls, logdir: Path, timeout: float = 30) -> "OidcProvider":
+        log = open(logdir / "oidc-provider.log", "wb")
+        proc = subprocess.Popen([sys.executable, str(HERE / "oidc_provider.py"), "--port", "0"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                start_new_session=True)
+        line = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not line.startswith(b"READY "):
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                raise SetupError(f"oidc_provider.py exited with {proc.returncode}")
+        if not line.startswith(b"READY "):
+            proc.kill()
+            raise SetupError("oidc_provider.py did not print READY")
+        provider = cls(f"http://127.0.0.1:{int(line.split()[1])}/realms/master")
+        provider.proc, provider.log = proc, log
+        return provider
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        if self.log is not None:
+            self.log.close()
+
+    def call(self, method: str, path: str, body=None):
+        u = urllib.parse.urlsplit(self.base)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        try:
+            data = None if body is None else json.dumps(body).encode()
+            conn.request(method, path, body=data,
+                         headers={"Content-Type": "application/json"} if data else {})
+            resp = conn.getresponse()
+            out = json.loads(resp.read() or b"{}")
+            if resp.status != 200:
+                raise SetupError(f"oidc provider {method} {path}: {resp.status} {out}")
+            return out
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise SetupError(f"oidc provider {method} {path}: {exc}") from exc
+        finally:
+            conn.close()
+
+    def check_reachable(self) -> None:
+        self.call("GET", "/control/stats")
+
+    def mint(self, **spec) -> str:
+        return self.call("POST", "/control/mint", spec)["token"]
+
+    def keys(self) -> dict:
+        return self.call("GET", "/control/keys")
+
+    def new_key(self, publish=False) -> str:
+        return self.call("POST", "/control/keys", {"publish": publish})["kid"]
+
+    def rotate(self, keep_old=True) -> dict:
+        return self.call("POST", "/control/rotate", {"keep_old": keep_old})
+
+    def stats(self) -> dict:
+        return self.call("GET", "/control/stats")
+
+    def reset_stats(self) -> None:
+        self.call("POST", "/control/stats/reset")
+
+    def mode(self, mode: str) -> None:
+        self.call("POST", f"/control/{mode}")
+
+
+def wait_for_recovery(ctx: Ctx, headers, path: str, limit: float = 30) -> None:
+    """After an outage, poll the port with unknown-kid tokens until it answers 422 again.
+
+    While the port believes the provider unreachable it answers an unknown kid with
+    503; it learns otherwise only from its next (rate-limited) fetch.  The later
+    steps need it recovered; how long that took is reported.
+    """
+    res = StepResult("provider back up: rs answers an unknown kid with 422 again",
+                     Request("GET", path, headers()), None, None)
+    ctx.results.append(res)
+    started = time.monotonic()
+    while True:
+        resp = send(ctx.servers["rs"].port, Request("GET", path, headers()))
+        waited = time.monotonic() - started
+        if resp.status == 422:
+            res.notes.append(f"recovered after {waited:.1f}s")
+            return
+        if resp.status != 503 or waited > limit:
+            res.failures.append(f"after {waited:.1f}s rs still answers {resp.summary()}")
+            return
+        time.sleep(0.5)
+
+
+def sc_oidc(ctx: Ctx):
+    op: OidcProvider = ctx.oidc
+    keys = op.keys()
+    ref_kid = keys["published"][0]  # the key both apps' reference side loaded
+    pem = keys["keys"][ref_kid]["public_pem"]
+    stray = op.new_key(publish=False)  # an RSA key the provider never publishes
+    now = int(time.time())
+    base_claims = {"aud": OIDC_CLIENT_ID, "email": "alice@example.test",
+                   "groups": ["offline_access", "api-access"]}
+
+    def mint(claims=None, drop=(), key=None, **spec):
+        spec.setdefault("key", key or ref_kid)
+        merged = {k: v for k, v in {**base_claims, **(claims or {})}.items() if k not in drop}
+        return op.mint(claims=merged, drop=list(drop), **spec)
+
+    good = mint()
+    T, G, A = "/token-protected", "/group-protected", "/anonymous"
+    ok_t = (200, {"result": "protected by token ok"})
+
+    def ok_g(user="alice@example.test"):
+        return (200, [{"result": "protected by token AND group membership ok"}, {"user": user}])
+
+    check_routes(ctx, {A: ["GET"], T: ["GET"], G: ["GET"]})
+
+    # /anonymous never reads a token.
+    ctx.step("GET /anonymous", "GET", A, expect=(200, {"result": "anonymous ok"}))
+    ctx.step("GET /anonymous with a garbage token", "GET", A, headers=bearer("foobarbaz"),
+             expect=200)
+    ctx.step("GET /anonymous with an expired token", "GET", A,
+             headers=bearer(mint({"exp": now - 60})), expect=200)
+
+    # Valid tokens, every protected route.
+    ctx.step("GET /token-protected: valid token", "GET", T, headers=bearer(good), expect=ok_t)
+    ctx.step("GET /group-protected: valid token", "GET", G, headers=bearer(good), expect=ok_g())
+    ctx.step("HEAD /token-protected: valid token", "HEAD", T, headers=bearer(good), expect=200)
+    ctx.step("HEAD /group-protected: valid token", "HEAD", G, headers=bearer(good), expect=200)
+    for path in (T, G):
+        ctx.step(f"GET {path}: no token", "GET", path, expect=(401, MISSING_HEADER))
+        ctx.step(f"HEAD {path}: no token", "HEAD", path, expect=401)
+        ctx.step(f"GET {path}: token in the query string only (headers only)", "GET",
+                 f"{path}?jwt={good}", expect=(401, MISSING_HEADER))
+        ctx.step(f"GET {path}: token in a cookie only (headers only)", "GET", path,
+                 cookies={"access_token_cookie": good}, expect=(401, MISSING_HEADER))
+        ctx.step(f"GET {path}: token in a JSON body only (headers only)", "GET", path,
+                 json_body={"access_token": good}, expect=(401, MISSING_HEADER))
+
+    # The Authorization header's shape.
+    for label, value, expect, port in [
+        ("empty", "", (401, MISSING_HEADER), None),
+        ("'Basic x'", "Basic x", (401, MISSING_BEARER), None),
+        ("lowercase 'bearer <tok>'", f"bearer {good}", (401, MISSING_BEARER), None),
+        ("'Bearer' alone", "Bearer", (422, BAD_HEADER), None),
+        ("'Bearer a b'", "Bearer a b", (422, BAD_HEADER), None),
+        ("'Bearer <tok>, Basic x'", f"Bearer {good}, Basic x", ok_t, None),
+        ("'Basic x, Bearer <tok>'", f"Basic x, Bearer {good}", ok_t, None),
+        ("two spaces after Bearer", f"Bearer  {good}", ok_t, None),
+        ("'Bearer ,,0' (empty list field)", "Bearer ,,0", 500, (422, BAD_HEADER)),
+    ]:
+        ctx.step(f"GET {T}: Authorization {label}", "GET", T,
+                 headers=[("Authorization", value)], expect=expect, port_expect=port)
+
+    # Provider states, before anything else asks for an unknown kid (the port
+    # may rate-limit refetches): rotation, then the provider down and hanging.
+    # The reference never fetches again, so only the port's answers change.
+    #
+    # Rotation: a new key, published first and used for signing; the old one stays.
+    rotated = op.rotate(keep_old=True)["kid"]
+    new_tok = mint(key=rotated)
+    for path, expect in ((T, ok_t), (G, ok_g())):
+        ctx.step(f"GET {path}: rotation: token signed with the new key", "GET", path,
+                 headers=bearer(new_tok), expect=(422, BAD_SIG), port_expect=expect,
+                 diverge="the reference read the key set once, at start-up")
+        ctx.step(f"GET {path}: rotation: token signed with the old key", "GET", path,
+                 headers=bearer(mint()), expect=expect)
+
+    # The provider hangs, then answers 503: known keys keep working, an unknown
+    # key fails closed (503, or 422 where the port's refetch budget is spent),
+    # and nothing waits longer than the port's fetch timeout.  The hang comes
+    # first, so that the port still has a refetch to spend on it.
+    unavailable = [(503, ANY_JSON), (422, BAD_SIG)]
+    for mode, what in (("hang", "hangs"), ("down", "answers 503")):
+        op.reset_stats()
+        op.mode(mode)
+        try:
+            ctx.step(f"GET {T}: provider {what}: token signed with the old key", "GET", T,
+                     headers=bearer(mint()), expect=ok_t, max_seconds=10)
+            ctx.step(f"GET {T}: provider {what}: token signed with the new key", "GET", T,
+                     headers=bearer(mint(key=rotated)), expect=(422, BAD_SIG),
+                     port_expect=ok_t, max_seconds=10,
+                     diverge="the reference read the key set once, at start-up")
+            res = ctx.step(f"GET {T}: provider {what}: published key, unknown kid", "GET", T,
+                           headers=bearer(mint(kid=f"unknown-while-{mode}")), expect=ok_t,
+                           port_expect=unavailable, max_seconds=10,
+                           diverge="the reference ignores kid; ours cannot get the key set")
+        finally:
+            op.mode("up")
+        seen = op.stats()
+        res.notes.append(f"the provider saw {seen['discovery']} discovery and {seen['jwks']} "
+                         f"JWKS request(s); rs answered in {res.rs.elapsed:.1f}s")
+    ctx.step(f"GET {G}: provider back up: token signed with the old key", "GET", G,
+             headers=bearer(mint()), expect=ok_g())
+    wait_for_recovery(ctx, lambda: bearer(mint(key=stray, kid=f"probe-{uuid.uuid4()}")), T)
+
+    # Malformed tokens.
+    f = ctx.forge
+    payload = {"iss": op.issuer, "exp": now + 300, "iat": now, **base_claims}
+    rs_header = {"alg": "RS256", "typ": "JWT", "kid": ref_kid}
+    good_sig = good.rsplit(".", 1)[1]
+    # The classic key confusion: HS256 with the RSA public key (PEM) as the secret.
+    unsigned = f.raw({"alg": "HS256", "typ": "JWT", "kid": ref_kid}, payload, sign=False)
+    hs_with_pem = unsigned + b64url(hmac.new(pem.encode(), unsigned[:-1].encode(),
+                                             hashlib.sha256).digest())
+    for label, bad, reply in [
+        ("foobarbaz", "foobarbaz", msg("Not enough segments")),
+        ("aaaaa.bbbbb.ccccc", "aaaaa.bbbbb.ccccc", msg("Invalid header padding")),
+        ("'..'", "..", msg("Invalid header string: Expecting value: line 1 column 1 (char 0)")),
+        ("header is a JSON array", f.raw([1], payload, sig=good_sig),
+         msg("Invalid header string: must be a json object")),
+        ("payload not JSON", f.raw(rs_header, b"hello", sig=good_sig),
+         msg("Invalid payload string: Expecting value: line 1 column 1 (char 0)")),
+        ("signature segment bad base64", f.raw(rs_header, payload, sig="a"),
+         msg("Invalid crypto padding")),
+        ("header without alg", f.raw({"typ": "JWT", "kid": ref_kid}, payload, sig=good_sig),
+         msg("Algorithm not specified")),
+        ("kid is a number", f.raw({"alg": "RS256", "typ": "JWT", "kid": 1}, payload, sig=good_sig),
+         msg("Key ID header parameter must be a string")),
+        ("alg none, no signature", f.raw({"alg": "none", "typ": "JWT", "kid": ref_kid}, payload,
+                                         sign=False), ALG_NOT_ALLOWED),
+        ("HS256 signed with the provider's public key (PEM) as secret", hs_with_pem,
+         ALG_NOT_ALLOWED),
+        ("RS384 with the provider's key", mint(alg="RS384"), ALG_NOT_ALLOWED),
+        ("RS512 with the provider's key", mint(alg="RS512"), ALG_NOT_ALLOWED),
+        ("PS256 with the provider's key", mint(alg="PS256"), ALG_NOT_ALLOWED),
+        ("signature tampered", tamper_signature(good), BAD_SIG),
+        ("payload tampered (email)", tamper_payload(good, email="mallory@example.test"), BAD_SIG),
+        ("payload tampered (groups)", tamper_payload(mint({"groups": []}), groups=["api-access"]),
+         BAD_SIG),
+        ("signature stripped", good.rsplit(".", 1)[0] + ".", BAD_SIG),
+        ("signed with another RSA key, the provider's kid", mint(key=stray, kid=ref_kid), BAD_SIG),
+        ("signed with another RSA key, its own unpublished kid", mint(key=stray), BAD_SIG),
+    ]:
+        for path in (T, G):
+            ctx.step(f"GET {path}: malformed: {label}", "GET", path, headers=bearer(bad),
+                     expect=(422, reply))
+
+    # Claims.
+    wrong_aud = msg("Audience doesn't match")
+    for label, kw, t_expect, g_expect, quirk in [
+        ("expired 1s ago", {"claims": {"exp": now - 1, "iat": now - 301}},
+         (401, EXPIRED), (401, EXPIRED), None),
+        ("expired 1h ago", {"claims": {"exp": now - 3600}}, (401, EXPIRED), (401, EXPIRED), None),
+        ("expired, no groups claim", {"claims": {"exp": now - 60}, "drop": ["groups"]},
+         (401, EXPIRED), (401, EXPIRED), None),
+        ("wrong audience", {"claims": {"aud": "someone-else"}}, (422, wrong_aud),
+         (422, wrong_aud), None),
+        ("the upstream default client id as audience (not the configured one)",
+         {"claims": {"aud": "example.my-identity-server"}}, (422, wrong_aud), (422, wrong_aud),
+         None),
+        ("audience list with the client id", {"claims": {"aud": ["account", OIDC_CLIENT_ID]}},
+         ok_t, ok_g(), None),
+        ("audience list without the client id", {"claims": {"aud": ["account", "other"]}},
+         (422, wrong_aud), (422, wrong_aud), None),
+        ("no aud claim", {"drop": ["aud"]}, (422, msg('Token is missing the "aud" claim')),
+         (422, msg('Token is missing the "aud" claim')), None),
+        ("aud is a number", {"claims": {"aud": 5}}, (422, msg("Invalid claim format in token")),
+         (422, msg("Invalid claim format in token")), None),
+        ("iat in the future", {"claims": {"iat": now + 3600, "exp": now + 7200}},
+         (422, msg("The token is not yet valid (iat)")),
+         (422, msg("The token is not yet valid (iat)")), None),
+        ("nbf in the future", {"claims": {"nbf": now + 3600}},
+         (422, msg("The token is not yet valid (nbf)")),
+         (422, msg("The token is not yet valid (nbf)")), None),
+        ("exp not a number", {"claims": {"exp": "soon"}},
+         (422, msg("Expiration Time claim (exp) must be an integer.")),
+         (422, msg("Expiration Time claim (exp) must be an integer.")), None),
+        ("no exp (never expires)", {"drop": ["exp"]}, ok_t, ok_g(), None),
+        ("no sub (the identity is email)", {"drop": ["sub"]}, ok_t, ok_g(), None),
+        ("sub is a number", {"claims": {"sub": 7}}, (422, msg("Subject must be a string")),
+         (422, msg("Subject must be a string")), None),
+        ("jti is a number", {"claims": {"jti": 7}}, (422, msg("JWT ID must be a string")),
+         (422, msg("JWT ID must be a string")), None),
+        ("no email claim", {"drop": ["email"]}, (422, msg("Missing claim: email")),
+         (422, msg("Missing claim: email")), None),
+        ("other email", {"claims": {"email": "bob@example.test"}}, ok_t,
+         ok_g("bob@example.test"), None),
+        ("unicode email", {"claims": {"email": "zoë@exämple.test"}}, ok_t,
+         ok_g("zoë@exämple.test"), None),
+        ("email is a number", {"claims": {"email": 7}}, ok_t, ok_g(7),
+         "a non-string identity is passed through by the reference"),
+        ("email is null", {"claims": {"email": None}}, ok_t, ok_g(None),
+         "a non-string identity is passed through by the reference"),
+        ("type claim 'refresh'", {"claims": {"type": "refresh"}},
+         (422, msg("Only non-refresh tokens are allowed")),
+         (422, msg("Only non-refresh tokens are allowed")), None),
+        ("Keycloak claims (realm_access, resource_access, scope, sid)",
+         {"claims": {"realm_access": {"roles": ["user"]}, "scope": "openid email",
+                     "resource_access": {"account": {"roles": ["view"]}}, "sid": "x"}},
+         ok_t, ok_g(), None),
+        ("no typ in the header", {"headers": {"typ": None}}, ok_t, ok_g(), None),
+        ("500 groups", {"claims": {"groups": [f"g{i}" for i in range(500)] + ["api-access"]}},
+         ok_t, ok_g(), None),
+    ]:
+        tok = mint(**kw)
+        ctx.step(f"GET {T}: claims: {label}", "GET", T, headers=bearer(tok), expect=t_expect,
+                 quirk=quirk)
+        ctx.step(f"GET {G}: claims: {label}", "GET", G, headers=bearer(tok), expect=g_expect,
+                 quirk=quirk)
+
+    # Groups (Python's `in`).
+    for label, groups, expect in [
+        ("[] (empty)", [], (401, NOT_IN_GROUP)),
+        ("['other']", ["other"], (401, NOT_IN_GROUP)),
+        ("['API-ACCESS'] (case)", ["API-ACCESS"], (401, NOT_IN_GROUP)),
+        ("['/api-access'] (Keycloak full path)", ["/api-access"], (401, NOT_IN_GROUP)),
+        ("[['api-access']] (nested)", [["api-access"]], (401, NOT_IN_GROUP)),
+        ("['api-access'] only", ["api-access"], ok_g()),
+        ("string 'api-access'", "api-access", ok_g()),
+        ("string 'my-api-access-team' (substring)", "my-api-access-team", ok_g()),
+        ("string 'api'", "api", (401, NOT_IN_GROUP)),
+        ("string ''", "", (401, NOT_IN_GROUP)),
+        ("object with key 'api-access'", {"api-access": False}, ok_g()),
+        ("object with 'api-access' as a value", {"x": "api-access"}, (401, NOT_IN_GROUP)),
+        ("null", None, 500),
+        ("a number", 5, 500),
+    ]:
+        ctx.step(f"GET {G}: groups {label}", "GET", G, headers=bearer(mint({"groups": groups})),
+                 expect=expect)
+    ctx.step(f"GET {T}: groups not needed (no groups claim)", "GET", T,
+             headers=bearer(mint(drop=["groups"])), expect=ok_t)
+    ctx.step(f"GET {G}: no groups claim", "GET", G, headers=bearer(mint(drop=["groups"])),
+             expect=500, port_expect=(401, NOT_IN_GROUP),
+             diverge="the reference raises KeyError without a groups claim")
+    ctx.step(f"GET {G}: no groups claim, expired: the expiry answers first",
+             "GET", G, headers=bearer(mint({"exp": now - 60}, drop=["groups"])),
+             expect=(401, EXPIRED))
+
+    # Issuer: the reference does not check it; ours routes tokens by iss.
+    bad_iss = (422, msg("Invalid issuer"))
+    for label, kw, port in [
+        ("another issuer", {"claims": {"iss": "https://evil.example/realms/master"}}, bad_iss),
+        ("the issuer with a trailing slash", {"claims": {"iss": op.issuer + "/"}}, bad_iss),
+        ("no iss claim", {"drop": ["iss"]}, (422, msg('Token is missing the "iss" claim'))),
+    ]:
+        for path, expect in ((T, ok_t), (G, ok_g())):
+            ctx.step(f"GET {path}: iss: {label}", "GET", path, headers=bearer(mint(**kw)),
+                     expect=expect, port_expect=port,
+                     diverge="the reference does not check iss")
+
+    # kid: the reference ignores it (first key of the set); ours looks it up.
+    for label, kw, expect, port, why in [
+        ("no kid header", {"kid": None}, ok_t, None, None),
+        ("an unpublished kid, signed by the published key", {"kid": "not-published"}, ok_t,
+         (422, BAD_SIG), "the reference ignores kid"),
+        ("the encryption key's kid, signed by the signing key", {"kid": keys["enc_kid"]}, ok_t,
+         (422, BAD_SIG), "the reference ignores kid; the enc key is not a verification key"),
+    ]:
+        ctx.step(f"GET {T}: kid: {label}", "GET", T, headers=bearer(mint(**kw)), expect=expect,
+                 port_expect=port, diverge=why)
+
+    # A flood of unknown kids (tokens signed with an unpublished key): the same
+    # answer on both sides, and only a few key set fetches by the port.
+    op.reset_stats()
+    for i in range(20):
+        ctx.step(f"GET {T}: unknown-kid flood #{i + 1}", "GET", T,
+                 headers=bearer(mint(key=stray, kid=f"flood-{uuid.uuid4()}")),
+                 expect=(422, BAD_SIG))
+    fetches = op.stats()
+    res = StepResult("unknown-kid flood: key set fetches (all from rs; the reference never "
+                     "refetches)", Request("STATS", "/control/stats"), None, None)
+    res.notes.append(f"provider saw {fetches['jwks']} JWKS and {fetches['discovery']} "
+                     f"discovery request(s) during 20 unknown kids")
+    if fetches["jwks"] > 5:
+        res.failures.append(f"{fetches['jwks']} JWKS fetches for 20 unknown kids (limit 5)")
+    ctx.results.append(res)
+
+
 EXAMPLES = {
     "simple": (sc_credentials_login("test", "test"), None),
     "quickstart": (sc_credentials_login("testuser", "testpass"), None),
@@ -1453,6 +1878,7 @@ EXAMPLES = {
     "loaders": (sc_loaders, None),
     "blocklist_redis": (sc_blocklist("Access token revoked"), "redis"),
     "blocklist_database": (sc_blocklist("JWT revoked"), None),
+    "oidc": (sc_oidc, "oidc"),
 }
 
 
@@ -1522,7 +1948,7 @@ def report(name: str, ctx: Ctx, verbose: bool, dump: bool, only=None) -> int:
             print(f"- {r.label}\n    > {r.request.describe()}")
             for side, resp in (("py", r.py), ("rs", r.rs)):
                 if resp is not None:
-                    print(f"    {side}: {resp.summary()}")
+                    print(f"    {side}: {resp.summary()}  ({resp.elapsed:.2f}s)")
                     for c in resp.all("Set-Cookie"):
                         print(f"        Set-Cookie: {shorten(c, 140)}")
         elif verbose:
@@ -1541,9 +1967,11 @@ def report(name: str, ctx: Ctx, verbose: bool, dump: bool, only=None) -> int:
                 print(f"  {r.label}: {n}")
     n_quirk = sum(1 for r in noted if any(n.startswith("quirk") for n in r.notes))
     n_500 = sum(1 for r in noted if any("reference 500" in n for n in r.notes))
+    n_div = sum(1 for r in noted if any(n.startswith("divergence") for n in r.notes))
+    div = f", {n_div} documented divergences" if n_div else ""
     print(f"\ndifftest {name}: {len(results)} steps, {len(results) - len(failed)} matched, "
           f"{len(failed)} differ; notes: {n_500} reference-500 steps, {n_quirk} quirk steps "
-          f"with tolerated differences{' (use -v to list)' if noted and not verbose else ''}")
+          f"with tolerated differences{div}{' (use -v to list)' if noted and not verbose else ''}")
     return 1 if failed else 0
 
 
@@ -1557,6 +1985,13 @@ def main(argv=None) -> int:
     ap.add_argument("--startup-timeout", type=float, default=60)
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
                     help="blocklist_redis: py uses this database, rs the next one")
+    ap.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER_URL"),
+                    help="oidc: issuer URL of a running interop/oidc_provider.py (default "
+                         "$OIDC_ISSUER_URL; without it one is started for the run)")
+    ap.add_argument("--self-check", action="store_true",
+                    help="the server under test is the reference app itself: documented "
+                         "divergences are compared like any other step (implied when "
+                         "--rust-cmd names a file in reference_apps/)")
     ap.add_argument("--strict", action="store_true", help="quirk differences fail too")
     ap.add_argument("--fail-on-500", action="store_true",
                     help="any 500 from the server under test fails, even where the reference "
@@ -1584,14 +2019,25 @@ def main(argv=None) -> int:
         urls["py"], urls["rs"] = redis_urls(opts.redis_url)
         env["py"]["REDIS_URL"], env["rs"]["REDIS_URL"] = urls["py"], urls["rs"]
 
+    if "reference_apps" in opts.rust_cmd and app.name in opts.rust_cmd:
+        opts.self_check = True
     secret = example_secret(opts.example)
+    provider = None
     with tempfile.TemporaryDirectory(prefix="difftest-") as tmp:
         servers = {"py": Server("py", [sys.executable, str(app)], env["py"], Path(tmp)),
                    "rs": Server("rs", opts.rust_cmd, env["rs"], Path(tmp))}
         try:
+            if needs == "oidc":
+                provider = (OidcProvider(opts.oidc_issuer) if opts.oidc_issuer
+                            else OidcProvider.start(Path(tmp)))
+                provider.check_reachable()
+                for side in SIDES:
+                    servers[side].env.update(OIDC_ISSUER_URL=provider.issuer,
+                                             OIDC_CLIENT_ID=OIDC_CLIENT_ID)
             for s in servers.values():
                 s.start(opts.startup_timeout)
             ctx = Ctx(servers, secret, Forge(secret), opts)
+            ctx.oidc = provider
             try:
                 scenario(ctx)
                 if needs == "redis":
@@ -1616,6 +2062,8 @@ def main(argv=None) -> int:
         finally:
             for s in servers.values():
                 s.stop()
+            if provider is not None:
+                provider.stop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@
 # BIN_DIR defaults to target/release/examples (build first with
 # `cargo build --release --examples`).  --self-check plays every scenario with
 # the Python app on both sides (the harness must pass 100% against itself).
-# blocklist_redis gets a throwaway redis-server on a free port, stopped at exit.
+# blocklist_redis gets a throwaway redis-server on a free port, oidc a local
+# OpenID provider (interop/oidc_provider.py); both are stopped at exit.
 # Exit status: 0 if every example matched, 1 otherwise (also when nothing ran).
 set -u
 
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --self-check) self_check=1 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) bin_dir=$1 ;;
   esac
   shift
@@ -31,10 +32,12 @@ done
 
 tmp=$(mktemp -d -t difftest-all.XXXXXX)
 redis_pidfile="$tmp/redis.pid"
+oidc_pid=""
 cleanup() {
   if [ -s "$redis_pidfile" ]; then
     kill "$(cat "$redis_pidfile")" 2>/dev/null
   fi
+  [ -n "$oidc_pid" ] && kill "$oidc_pid" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -55,6 +58,31 @@ start_redis() {
   return 1
 }
 
+# Starts a local OpenID provider in the background (in this shell, so that
+# its pid is kept for stop_oidc) and sets oidc_issuer to its issuer URL.
+start_oidc() {
+  "$py" "$here/oidc_provider.py" --port 0 --port-file "$tmp/oidc.port" \
+    >/dev/null 2>"$tmp/oidc.log" &
+  oidc_pid=$!
+  for _ in $(seq 100); do
+    if [ -s "$tmp/oidc.port" ]; then
+      oidc_issuer="http://127.0.0.1:$(cat "$tmp/oidc.port")/realms/master"; return 0
+    fi
+    kill -0 "$oidc_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "oidc_provider.py did not start: $(tail -3 "$tmp/oidc.log")" >&2
+  return 1
+}
+
+stop_oidc() {
+  if [ -n "$oidc_pid" ]; then
+    kill "$oidc_pid" 2>/dev/null
+    wait "$oidc_pid" 2>/dev/null
+    oidc_pid=""
+  fi
+}
+
 stop_redis() {
   if [ -s "$redis_pidfile" ]; then
     kill "$(cat "$redis_pidfile")" 2>/dev/null
@@ -66,8 +94,10 @@ ran=0; failed=(); skipped=()
 for app in "$apps"/*.py; do
   name=$(basename "$app" .py)
   case "$name" in _*) continue ;; esac
+  self_flag=()
   if [ "$self_check" = 1 ]; then
     cmd="$(printf '%q %q' "$py" "$app")"
+    self_flag=(--self-check)
   else
     bin="$bin_dir/$name"
     if [ ! -x "$bin" ] || [ -d "$bin" ]; then skipped+=("$name"); continue; fi
@@ -78,14 +108,21 @@ for app in "$apps"/*.py; do
     if ! url=$(start_redis); then failed+=("$name (redis)"); continue; fi
     env_args=(env "REDIS_URL=$url")
   fi
+  if [ "$name" = oidc ]; then
+    rm -f "$tmp/oidc.port"
+    if ! start_oidc; then stop_oidc; failed+=("$name (oidc provider)"); continue; fi
+    env_args=(env "OIDC_ISSUER_URL=$oidc_issuer")
+  fi
   echo "=== $name"
-  if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" "${extra[@]}"; then
+  if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" \
+      "${self_flag[@]}" "${extra[@]}"; then
     :
   else
     failed+=("$name")
   fi
   ran=$((ran + 1))
   [ "$name" = blocklist_redis ] && stop_redis
+  [ "$name" = oidc ] && stop_oidc
 done
 
 echo

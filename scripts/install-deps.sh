@@ -22,8 +22,8 @@ fi
 # Debian's postgresql package starts a cluster on 5432; the tests use their
 # own throwaway servers and do not need it.
 
-if ! python3 -c 'import flask_jwt_extended, redis, jwt, gunicorn' >/dev/null 2>&1 \
+if ! python3 -c 'import flask_jwt_extended, redis, jwt, gunicorn, flask_restful' >/dev/null 2>&1 \
    || [ "$(python3 -c 'import flask_jwt_extended; print(flask_jwt_extended.__version__)' 2>/dev/null)" != "4.7.1" ]; then
-  echo "installing: flask-jwt-extended==4.7.1 redis (PyPI)" >&2
-  python3 -m pip install -q "flask-jwt-extended==4.7.1" redis cryptography gunicorn >/dev/null
+  echo "installing: flask-jwt-extended==4.7.1 redis flask-restful (PyPI)" >&2
+  python3 -m pip install -q "flask-jwt-extended==4.7.1" redis cryptography gunicorn flask-restful >/dev/null
 fi
