@@ -114,6 +114,10 @@ pub enum ErrorKind {
     /// known, so the request is refused (503, fail closed). Not in the
     /// reference, which has no remote keys.
     KeysUnavailable,
+    /// A refresh token that was already exchanged was presented again
+    /// (refresh-token rotation): the session has been revoked (401,
+    /// "revoked"). Not in the reference, which does not rotate.
+    RefreshTokenReused,
 }
 
 impl ErrorKind {
@@ -146,6 +150,7 @@ impl ErrorKind {
         Self::LoaderFailed,
         Self::Forbidden,
         Self::KeysUnavailable,
+        Self::RefreshTokenReused,
     ];
 
     /// A machine-readable code for this kind, in snake_case: the variant's
@@ -191,6 +196,7 @@ impl ErrorKind {
             Self::LoaderFailed => "loader_failed",
             Self::Forbidden => "forbidden",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::RefreshTokenReused => "refresh_token_reused",
         }
     }
 
@@ -233,6 +239,7 @@ impl ErrorKind {
             | Self::ExpiredToken
             | Self::FreshTokenRequired
             | Self::RevokedToken
+            | Self::RefreshTokenReused
             | Self::UserLookupFailed => 401,
             Self::InvalidHeader
             | Self::InvalidQueryParam
@@ -263,7 +270,7 @@ impl ErrorKind {
             }
             Self::ExpiredToken => ErrorCategory::Expired,
             Self::FreshTokenRequired => ErrorCategory::NeedsFresh,
-            Self::RevokedToken => ErrorCategory::Revoked,
+            Self::RevokedToken | Self::RefreshTokenReused => ErrorCategory::Revoked,
             Self::ClaimsVerificationFailed => ErrorCategory::VerificationFailed,
             Self::UserLookupFailed => ErrorCategory::UserLookup,
             Self::BlocklistUnavailable | Self::KeysUnavailable => ErrorCategory::StoreUnavailable,
@@ -645,6 +652,7 @@ mod tests {
                 "loader_failed",
                 "forbidden",
                 "keys_unavailable",
+                "refresh_token_reused",
             ]
         );
         for kind in ErrorKind::ALL {

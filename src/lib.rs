@@ -117,8 +117,8 @@ pub use cookies::{CookieOptions, CookieSet, CookieToken, SetCookie};
 pub use error::{Error, ErrorCategory, ErrorKind};
 pub use hooks::{DecodeKeyLoader, TokenVerifier, UserLoader};
 pub use manager::{
-    DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager, JwtManagerBuilder, Verified,
-    VerifyOptions,
+    DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager, JwtManagerBuilder, TokenPairBuilder,
+    Verified, VerifyOptions,
 };
 pub use token::{
     DecodedToken, Identity, IdentityClaim, IssuedToken, KeySet, SigningKey, TokenBuilder,

@@ -282,6 +282,10 @@ pub const ALGORITHM_NOT_ALLOWED: &str = "The specified alg value is not allowed"
 /// The signature does not match (422).
 pub const SIGNATURE_VERIFICATION_FAILED: &str = "Signature verification failed";
 
+/// A refresh token presented again after it was exchanged (401): the
+/// session is revoked. Not in the reference, which does not rotate.
+pub const REFRESH_TOKEN_REUSED: &str = "Refresh token has already been used";
+
 /// A trusted issuer's keys cannot be fetched and the token needs a key not
 /// already known (503). Not in the reference, which has no remote keys.
 pub const KEYS_UNAVAILABLE: &str = "Token signing keys are unavailable";

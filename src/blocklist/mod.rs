@@ -101,6 +101,7 @@ mod memory;
 #[cfg(feature = "redis")]
 #[path = "redis.rs"]
 mod redis_store;
+mod sessions;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 
@@ -114,6 +115,11 @@ pub use memory::MemoryBlocklist;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::RedisBlocklist;
+pub(crate) use sessions::DynSessionStore;
+pub use sessions::{
+    IdentityCutoff, Rotation, RotationOutcome, SessionInfo, SessionRecord, SessionStore,
+    identity_key,
+};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
 pub use sql::{DEFAULT_TABLE_NAME, SqlBlocklist, SqlPool};
@@ -322,6 +328,7 @@ impl Revocation {
 pub struct RevocationKeys<'a> {
     jti: Option<&'a str>,
     session_id: Option<&'a str>,
+    identity: Option<(&'a str, Option<i64>)>,
 }
 
 impl<'a> RevocationKeys<'a> {
@@ -329,7 +336,48 @@ impl<'a> RevocationKeys<'a> {
     #[must_use]
     pub fn new(jti: Option<&'a str>, session_id: Option<&'a str>) -> Self {
         let session_id = session_id.filter(|sid| Some(*sid) != jti);
-        Self { jti, session_id }
+        Self {
+            jti,
+            session_id,
+            identity: None,
+        }
+    }
+
+    /// Also checks the token's identity against "log out everywhere"
+    /// cut-offs ([`SessionStore::revoke_identity`]): the token is revoked
+    /// when its identity ([`identity_key`]) has a cut-off at or after its
+    /// `iat` (`issued_at`, Unix seconds), or has one and the token no `iat`.
+    /// The manager adds this when it has a session store.
+    ///
+    /// ```
+    /// use jwt_extended::blocklist::RevocationKeys;
+    ///
+    /// let keys = RevocationKeys::new(Some("jti-1"), None).with_identity("\"alice\"", Some(1_700_000_000));
+    /// assert_eq!(keys.identity(), Some(("\"alice\"", Some(1_700_000_000))));
+    /// assert_eq!(keys.len(), 1); // the identity is not a revocation key
+    /// ```
+    #[must_use]
+    pub fn with_identity(mut self, identity: &'a str, issued_at: Option<i64>) -> Self {
+        self.identity = Some((identity, issued_at));
+        self
+    }
+
+    /// The identity to check against cut-offs, with the token's `iat`.
+    #[must_use]
+    pub fn identity(&self) -> Option<(&'a str, Option<i64>)> {
+        self.identity
+    }
+
+    /// Whether a cut-off at `revoked_before` (Unix seconds) for this
+    /// identity revokes the token (its `iat` is at or before it, or it has
+    /// none).
+    #[must_use]
+    pub fn cut_off_by(&self, revoked_before: i64) -> bool {
+        match self.identity {
+            Some((_, Some(iat))) => iat <= revoked_before,
+            Some((_, None)) => true,
+            None => false,
+        }
     }
 
     /// The token's `jti`, if it has a string one.
@@ -355,10 +403,10 @@ impl<'a> RevocationKeys<'a> {
         usize::from(self.jti.is_some()) + usize::from(self.session_id.is_some())
     }
 
-    /// Whether there is nothing to look up.
+    /// Whether there is nothing to look up (no key and no identity).
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len() == 0 && self.identity.is_none()
     }
 }
 

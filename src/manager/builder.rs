@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Hooks, Inner, JwtManager};
-use crate::blocklist::{Blocklist, FailureMode};
+use crate::blocklist::{Blocklist, FailureMode, SessionStore};
 use crate::config::{ConfigError, ConfigWarning, JwtConfig};
 use crate::error::Error;
 use crate::hooks::{BlocklistLoaderFn, DecodeKeyLoader, TokenVerifier, UserLoader};
@@ -174,6 +174,59 @@ impl JwtManagerBuilder {
     /// Sets the revocation store (see [`crate::blocklist`]).
     pub fn blocklist(mut self, store: impl Blocklist) -> Self {
         self.hooks.blocklist = Some(Arc::new(store));
+        self
+    }
+
+    /// Sets the store of sessions and revocations (see [`SessionStore`]):
+    /// it becomes the [`blocklist`](Self::blocklist) too. With it, token
+    /// pairs ([`JwtManager::token_pair`]) are recorded as sessions that can
+    /// be listed ([`JwtManager::sessions`]), ended one by one
+    /// ([`JwtManager::end_session`]) or all at once
+    /// ([`JwtManager::revoke_all_tokens_of`], "log out everywhere", checked
+    /// with every token's revocation lookup), and refresh tokens can be
+    /// rotated with reuse detection ([`JwtManager::rotate_refresh_token`]).
+    /// `MemoryBlocklist`, `RedisBlocklist` and `SqlBlocklist` are session
+    /// stores. See the [sessions manual](crate::manual::sessions).
+    ///
+    /// ```
+    /// use jwt_extended::blocklist::MemoryBlocklist;
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .session_store(MemoryBlocklist::new())
+    ///     .build()?;
+    /// # let _ = jwt;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn session_store<S: SessionStore + Blocklist + Clone>(mut self, store: S) -> Self {
+        self.hooks.sessions = Some(Arc::new(store.clone()));
+        self.hooks.blocklist = Some(Arc::new(store));
+        self
+    }
+
+    /// The grace window of refresh-token rotation (default zero: off). A
+    /// client that presents the refresh token it has just exchanged again
+    /// within this window — two tabs refreshing at once, a retry after a
+    /// lost response — gets a new access token and the session's current
+    /// refresh token, instead of having its session revoked as a reuse.
+    /// Only the immediate predecessor of the current refresh token
+    /// qualifies; any older one revokes the session even inside the window.
+    /// See the [sessions manual](crate::manual::sessions) for choosing it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jwt_extended::blocklist::MemoryBlocklist;
+    /// use jwt_extended::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::builder(JwtConfig::new().with_secret_key("secret"))
+    ///     .session_store(MemoryBlocklist::new())
+    ///     .refresh_token_rotation(Duration::from_secs(10))
+    ///     .build()?;
+    /// # let _ = jwt;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn refresh_token_rotation(mut self, grace: Duration) -> Self {
+        self.hooks.rotation_grace = Some(grace);
         self
     }
 

@@ -11,6 +11,7 @@
 mod builder;
 mod cookies;
 mod revoke;
+mod sessions;
 mod verify;
 
 use std::fmt;
@@ -18,9 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::JwtManagerBuilder;
+pub use sessions::TokenPairBuilder;
 pub use verify::{DecodeOptions, Verified, VerifyOptions};
 
-use crate::blocklist::{DynBlocklist, FailureMode};
+use crate::blocklist::{DynBlocklist, DynSessionStore, FailureMode};
 use crate::config::{ConfigError, JwtConfig, TokenLocation};
 use crate::error::Error;
 use crate::hooks::{DynBlocklistLoader, DynDecodeKeyLoader, DynTokenVerifier, DynUserLoader};
@@ -79,6 +81,11 @@ struct Hooks {
     failure_mode: FailureMode,
     verifier: Option<Arc<dyn DynTokenVerifier>>,
     user_loader: Option<Arc<dyn DynUserLoader>>,
+    /// Sessions (rotation, listing, log out everywhere); the same store
+    /// is the blocklist.
+    sessions: Option<Arc<dyn DynSessionStore>>,
+    /// Refresh-token rotation's grace window (`None`: the default, 0).
+    rotation_grace: Option<Duration>,
 }
 
 impl fmt::Debug for JwtManager {

@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager};
-use crate::blocklist::{BlocklistError, FailureMode, Revocation, RevocationKeys, RevocationKind};
+use crate::blocklist::{
+    BlocklistError, FailureMode, Revocation, RevocationKeys, RevocationKind, identity_key,
+};
 use crate::compat::python::python_int;
 use crate::config::Expiry;
 use crate::error::{Error, ErrorKind};
@@ -116,15 +118,24 @@ impl JwtManager {
         {
             return Ok(true);
         }
-        let keys = revocation_keys(token);
-        match &hooks.blocklist {
-            Some(store) if !keys.is_empty() => store.is_revoked(keys).await,
-            _ => Ok(false),
+        let Some(store) = &hooks.blocklist else {
+            return Ok(false);
+        };
+        if hooks.sessions.is_some() {
+            // "Log out everywhere" cut-offs are looked up with the keys.
+            let identity = identity_key(token.identity());
+            let keys = revocation_keys(token).with_identity(&identity, token.issued_at());
+            return store.is_revoked(keys).await;
         }
+        let keys = revocation_keys(token);
+        if keys.is_empty() {
+            return Ok(false);
+        }
+        store.is_revoked(keys).await
     }
 
     /// Runs a store call under the blocklist timeout.
-    async fn within_timeout<T>(
+    pub(super) async fn within_timeout<T>(
         &self,
         call: impl Future<Output = Result<T, BlocklistError>>,
     ) -> Result<T, BlocklistError> {
@@ -368,7 +379,7 @@ impl JwtManager {
     }
 }
 
-fn unavailable(e: BlocklistError) -> Error {
+pub(super) fn unavailable(e: BlocklistError) -> Error {
     Error::new(
         ErrorKind::BlocklistUnavailable,
         "Token revocation status is unavailable",

@@ -12,6 +12,9 @@ pub mod defaults {}
 #[doc = include_str!("keys.md")]
 pub mod keys {}
 
+#[doc = include_str!("sessions.md")]
+pub mod sessions {}
+
 #[doc = include_str!("testing.md")]
 pub mod testing {}
 

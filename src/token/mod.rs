@@ -199,6 +199,14 @@ impl DecodedToken {
             .map(|f| f as i64)
     }
 
+    /// The `iat` claim as Unix seconds, if present and numeric.
+    #[must_use]
+    pub fn issued_at(&self) -> Option<i64> {
+        self.registered(Claim::Iat)
+            .and_then(crate::compat::python::python_int)
+            .map(|f| f as i64)
+    }
+
     /// The `csrf` claim, if present.
     #[must_use]
     pub fn csrf(&self) -> Option<&str> {
