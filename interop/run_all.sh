@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run difftest.py for every example that has both a Python reference app and a
-# built Rust example binary.
+# built Rust example binary: NAME (axum) and actix_NAME (actix-web), each
+# against the reference app NAME.
 #
 #   interop/run_all.sh [BIN_DIR] [-- extra difftest options]
 #   interop/run_all.sh --self-check [-- extra difftest options]
@@ -66,26 +67,30 @@ ran=0; failed=(); skipped=()
 for app in "$apps"/*.py; do
   name=$(basename "$app" .py)
   case "$name" in _*) continue ;; esac
-  if [ "$self_check" = 1 ]; then
-    cmd="$(printf '%q %q' "$py" "$app")"
-  else
-    bin="$bin_dir/$name"
-    if [ ! -x "$bin" ] || [ -d "$bin" ]; then skipped+=("$name"); continue; fi
-    cmd="$(printf '%q' "$(cd "$(dirname "$bin")" && pwd)/$name")"
-  fi
-  env_args=()
-  if [ "$name" = blocklist_redis ]; then
-    if ! url=$(start_redis); then failed+=("$name (redis)"); continue; fi
-    env_args=(env "REDIS_URL=$url")
-  fi
-  echo "=== $name"
-  if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" "${extra[@]}"; then
-    :
-  else
-    failed+=("$name")
-  fi
-  ran=$((ran + 1))
-  [ "$name" = blocklist_redis ] && stop_redis
+  # The axum example NAME, then the actix-web example actix_NAME if built.
+  for port_name in "$name" "actix_$name"; do
+    if [ "$self_check" = 1 ]; then
+      [ "$port_name" = "$name" ] || continue
+      cmd="$(printf '%q %q' "$py" "$app")"
+    else
+      bin="$bin_dir/$port_name"
+      if [ ! -x "$bin" ] || [ -d "$bin" ]; then skipped+=("$port_name"); continue; fi
+      cmd="$(printf '%q' "$(cd "$(dirname "$bin")" && pwd)/$port_name")"
+    fi
+    env_args=()
+    if [ "$name" = blocklist_redis ]; then
+      if ! url=$(start_redis); then failed+=("$port_name (redis)"); continue; fi
+      env_args=(env "REDIS_URL=$url")
+    fi
+    echo "=== $port_name"
+    if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" "${extra[@]}"; then
+      :
+    else
+      failed+=("$port_name")
+    fi
+    ran=$((ran + 1))
+    [ "$name" = blocklist_redis ] && stop_redis
+  done
 done
 
 echo

@@ -46,8 +46,22 @@ impl<T: Serialize> FlaskJson<T> {
     /// assert_eq!(response.status(), 200);
     /// ```
     pub fn into_response(self) -> HttpResponse {
+        self.with_status(ActixStatus::OK)
+    }
+
+    /// The response with another status.
+    ///
+    /// ```
+    /// use actix_web::http::StatusCode;
+    /// use jwt_extended::actix::FlaskJson;
+    ///
+    /// let response = FlaskJson(serde_json::json!({"msg": "Bad username or password"}))
+    ///     .with_status(StatusCode::UNAUTHORIZED);
+    /// assert_eq!(response.status(), 401);
+    /// ```
+    pub fn with_status(self, status: ActixStatus) -> HttpResponse {
         match flask_json_bytes(&self.0) {
-            Ok(body) => json_response(ActixStatus::OK, body),
+            Ok(body) => json_response(status, body),
             Err(e) => {
                 tracing::error!(error = %e, "response body is not serializable");
                 HttpResponse::InternalServerError().finish()
