@@ -25,12 +25,14 @@ use crate::responses::{
 /// Flask service.
 ///
 /// ```
-/// use actix_web::{HttpResponse, Responder, test::TestRequest};
 /// use jwt_extended::actix::FlaskJson;
 ///
-/// let request = TestRequest::default().to_http_request();
-/// let response: HttpResponse = FlaskJson(serde_json::json!({"msg": "é"})).respond_to(&request);
-/// assert_eq!(response.headers()["content-type"], "application/json");
+/// async fn handler() -> FlaskJson<serde_json::Value> {
+///     FlaskJson(serde_json::json!({"msg": "é"})) // body: {"msg":"\u00e9"}
+/// }
+///
+/// let response = FlaskJson(serde_json::json!({"msg": "é"})).into_response();
+/// assert_eq!(response.headers().get("content-type").map(|v| v.as_bytes()), Some(&b"application/json"[..]));
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 #[must_use]

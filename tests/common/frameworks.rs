@@ -163,10 +163,24 @@ mod axum_app {
 
     fn app(manager: JwtManager) -> Router {
         Router::new()
-            .route("/protected", get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }))
-            .route("/fresh_protected", get(|_: Jwt<Fresh>| async { foo_bar() }).post(|_: Jwt<Fresh>| async { foo_bar() }))
-            .route("/refresh_protected", get(|_: Jwt<Refresh>| async { foo_bar() }).post(|_: Jwt<Refresh>| async { foo_bar() }))
-            .route("/any_protected", get(|_: Jwt<AnyType>| async { foo_bar() }).post(|_: Jwt<AnyType>| async { foo_bar() }))
+            .route(
+                "/protected",
+                get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }),
+            )
+            .route(
+                "/fresh_protected",
+                get(|_: Jwt<Fresh>| async { foo_bar() }).post(|_: Jwt<Fresh>| async { foo_bar() }),
+            )
+            .route(
+                "/refresh_protected",
+                get(|_: Jwt<Refresh>| async { foo_bar() })
+                    .post(|_: Jwt<Refresh>| async { foo_bar() }),
+            )
+            .route(
+                "/any_protected",
+                get(|_: Jwt<AnyType>| async { foo_bar() })
+                    .post(|_: Jwt<AnyType>| async { foo_bar() }),
+            )
             .route(
                 "/optional_protected",
                 get(|t: Option<Jwt>| async move {
@@ -219,9 +233,18 @@ mod actix_app {
 
     fn routes(cfg: &mut web::ServiceConfig) {
         cfg.route("/protected", web::route().to(|_: Jwt| foo_bar()))
-            .route("/fresh_protected", web::route().to(|_: Jwt<Fresh>| foo_bar()))
-            .route("/refresh_protected", web::route().to(|_: Jwt<Refresh>| foo_bar()))
-            .route("/any_protected", web::route().to(|_: Jwt<AnyType>| foo_bar()))
+            .route(
+                "/fresh_protected",
+                web::route().to(|_: Jwt<Fresh>| foo_bar()),
+            )
+            .route(
+                "/refresh_protected",
+                web::route().to(|_: Jwt<Refresh>| foo_bar()),
+            )
+            .route(
+                "/any_protected",
+                web::route().to(|_: Jwt<AnyType>| foo_bar()),
+            )
             .route("/optional_protected", web::route().to(optional))
             .route("/whoami", web::get().to(whoami));
     }
