@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run difftest.py for every example that has both a Python reference app and a
-# built Rust example binary.
+# built Rust example binary: NAME (axum) and actix_NAME (actix-web), each
+# against the reference app NAME.
 #
 #   interop/run_all.sh [BIN_DIR] [-- extra difftest options]
 #   interop/run_all.sh --self-check [-- extra difftest options]
@@ -94,35 +95,39 @@ ran=0; failed=(); skipped=()
 for app in "$apps"/*.py; do
   name=$(basename "$app" .py)
   case "$name" in _*) continue ;; esac
-  self_flag=()
-  if [ "$self_check" = 1 ]; then
-    cmd="$(printf '%q %q' "$py" "$app")"
-    self_flag=(--self-check)
-  else
-    bin="$bin_dir/$name"
-    if [ ! -x "$bin" ] || [ -d "$bin" ]; then skipped+=("$name"); continue; fi
-    cmd="$(printf '%q' "$(cd "$(dirname "$bin")" && pwd)/$name")"
-  fi
-  env_args=()
-  if [ "$name" = blocklist_redis ]; then
-    if ! url=$(start_redis); then failed+=("$name (redis)"); continue; fi
-    env_args=(env "REDIS_URL=$url")
-  fi
-  if [ "$name" = oidc ]; then
-    rm -f "$tmp/oidc.port"
-    if ! start_oidc; then stop_oidc; failed+=("$name (oidc provider)"); continue; fi
-    env_args=(env "OIDC_ISSUER_URL=$oidc_issuer")
-  fi
-  echo "=== $name"
-  if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" \
-      "${self_flag[@]}" "${extra[@]}"; then
-    :
-  else
-    failed+=("$name")
-  fi
-  ran=$((ran + 1))
-  [ "$name" = blocklist_redis ] && stop_redis
-  [ "$name" = oidc ] && stop_oidc
+  # The axum example NAME, then the actix-web example actix_NAME if built.
+  for port_name in "$name" "actix_$name"; do
+    self_flag=()
+    if [ "$self_check" = 1 ]; then
+      [ "$port_name" = "$name" ] || continue
+      cmd="$(printf '%q %q' "$py" "$app")"
+      self_flag=(--self-check)
+    else
+      bin="$bin_dir/$port_name"
+      if [ ! -x "$bin" ] || [ -d "$bin" ]; then skipped+=("$port_name"); continue; fi
+      cmd="$(printf '%q' "$(cd "$(dirname "$bin")" && pwd)/$port_name")"
+    fi
+    env_args=()
+    if [ "$name" = blocklist_redis ]; then
+      if ! url=$(start_redis); then failed+=("$port_name (redis)"); continue; fi
+      env_args=(env "REDIS_URL=$url")
+    fi
+    if [ "$name" = oidc ]; then
+      rm -f "$tmp/oidc.port"
+      if ! start_oidc; then stop_oidc; failed+=("$port_name (oidc provider)"); continue; fi
+      env_args=(env "OIDC_ISSUER_URL=$oidc_issuer")
+    fi
+    echo "=== $port_name"
+    if "${env_args[@]}" "$py" "$here/difftest.py" "$name" --rust-cmd "$cmd" \
+        "${self_flag[@]}" "${extra[@]}"; then
+      :
+    else
+      failed+=("$port_name")
+    fi
+    ran=$((ran + 1))
+    [ "$name" = blocklist_redis ] && stop_redis
+    [ "$name" = oidc ] && stop_oidc
+  done
 done
 
 echo

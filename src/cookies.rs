@@ -151,6 +151,45 @@ impl SetCookie {
     pub fn max_age(&self) -> Option<u64> {
         self.max_age
     }
+
+    /// The `Domain` attribute, if any.
+    #[must_use]
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// The `Path` attribute.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Whether the cookie is `Secure` (`JWT_COOKIE_SECURE`).
+    #[must_use]
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The `SameSite` attribute, if any (`JWT_COOKIE_SAMESITE`).
+    #[must_use]
+    pub fn same_site(&self) -> Option<SameSite> {
+        self.same_site
+    }
+
+    /// The `Expires` attribute, if any (the Unix epoch when unsetting).
+    ///
+    /// ```
+    /// # let jwt = jwt_extended::JwtManager::new(jwt_extended::JwtConfig::new().with_secret_key("s"))?;
+    /// let unset = jwt.unset_access_cookies();
+    /// let cookie = &unset.cookies()[0];
+    /// assert_eq!(cookie.expires(), Some(std::time::SystemTime::UNIX_EPOCH));
+    /// assert_eq!((cookie.path(), cookie.domain(), cookie.secure(), cookie.same_site()), ("/", None, false, None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn expires(&self) -> Option<SystemTime> {
+        self.expires
+    }
 }
 
 impl fmt::Display for SetCookie {

@@ -53,6 +53,10 @@
 //! - [`hooks`]: the loaders of the reference, typed and async.
 //! - `axum` (feature `axum`, on by default): extractors, rejections, cookie
 //!   helpers and tower layers.
+//! - `actix` (feature `actix`): the same for actix-web — extractors
+//!   (`Jwt<R>`, `Optional<…>`, `CurrentUser<U, R>`, `Claims<T, R>`), error
+//!   responses, cookie helpers and a body-buffering middleware. Requirements
+//!   and guards ([`requirement`]) are shared by both frameworks.
 //! - [`manual`]: topics in prose (coming from Flask, cookies and CSRF,
 //!   defaults and deviations).
 //!
@@ -61,6 +65,7 @@
 //! | Feature | Default | What it adds |
 //! |---|---|---|
 //! | `axum` | yes | extractors, rejections, cookie helpers and tower layers for axum |
+//! | `actix` | no | extractors, error responses, cookie helpers and middleware for actix-web |
 //! | `aws-lc-rs` | yes | `jsonwebtoken`'s aws-lc-rs crypto backend (ES512 with aws-lc-rs directly) |
 //! | `rust-crypto` | no | `jsonwebtoken`'s pure-Rust (RustCrypto) crypto backend (ES512 with `p521`) |
 //! | `redis` | no | `RedisBlocklist`, revocation in Redis |
@@ -96,6 +101,9 @@ mod manager;
 pub mod manual;
 pub mod messages;
 pub mod request;
+pub mod requirement;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod responses;
 mod runtime;
 mod secure;
 mod settings;
@@ -108,6 +116,10 @@ pub mod testing;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 
 // What nearly every app names sits at the root; the modules hold the rest.
 pub use config::{

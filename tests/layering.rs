@@ -1,5 +1,5 @@
 //! Keeps ARCHITECTURE.md true: reads the crate's own sources, collects
-//! every `crate::…` (and, inside `src/axum/`, `super::…`) reference outside
+//! every `crate::…` (and, inside `src/axum/` and `src/actix/`, `super::…`) reference outside
 //! comments and unit-test modules, and fails on any edge the layering
 //! tables of ARCHITECTURE.md do not allow. The tables must also name every
 //! module that exists (and none that does not), and the allowed graph of
@@ -262,10 +262,11 @@ fn the_allowed_module_graph_has_no_cycle() {
     assert_acyclic(&rules("<!-- layering: modules -->"));
 }
 
-#[test]
-fn axum_files_only_use_what_architecture_md_allows() {
-    let rules = rules("<!-- layering: axum -->");
-    let dir = Path::new(ROOT).join("src").join("axum");
+/// The files of one framework module (`src/<module>/`) against the
+/// ARCHITECTURE.md table `<!-- layering: <module> -->`.
+fn check_framework_files(module: &str) {
+    let rules = rules(&format!("<!-- layering: {module} -->"));
+    let dir = Path::new(ROOT).join("src").join(module);
     let mut files = Vec::new();
     rust_files(&dir, &mut files);
     let mut found: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
@@ -282,7 +283,7 @@ fn axum_files_only_use_what_architecture_md_allows() {
         let code = code_of(file);
         let mut targets = referenced(&code, "super::");
         targets.extend(
-            referenced(&code, "crate::axum::")
+            referenced(&code, &format!("crate::{module}::"))
                 .into_iter()
                 .filter(|t| t.chars().next().is_some_and(|c| c.is_ascii_lowercase())),
         );
@@ -295,7 +296,7 @@ fn axum_files_only_use_what_architecture_md_allows() {
                 found
                     .entry((name.clone(), target))
                     .or_default()
-                    .insert(format!("src/axum/{name}.rs"));
+                    .insert(format!("src/{module}/{name}.rs"));
             }
         }
     }
@@ -303,10 +304,20 @@ fn axum_files_only_use_what_architecture_md_allows() {
     let documented: BTreeSet<String> = rules.keys().cloned().collect();
     assert_eq!(
         names, documented,
-        "every file of src/axum/ has a row in ARCHITECTURE.md's axum table"
+        "every file of src/{module}/ has a row in ARCHITECTURE.md's {module} table"
     );
-    check(&Edges { found }, &rules, "axum files");
+    check(&Edges { found }, &rules, &format!("{module} files"));
     assert_acyclic(&rules);
+}
+
+#[test]
+fn axum_files_only_use_what_architecture_md_allows() {
+    check_framework_files("axum");
+}
+
+#[test]
+fn actix_files_only_use_what_architecture_md_allows() {
+    check_framework_files("actix");
 }
 
 #[test]

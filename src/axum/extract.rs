@@ -9,11 +9,11 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::rejection::JwtRejection;
-use super::requirement::{Access, Requirement, check};
 use super::state::{VerifiedCache, manager_for, request_parts};
 use crate::config::TokenLocation;
 use crate::error::Error;
 use crate::manager::{JwtManager, Verified, VerifyOptions};
+use crate::requirement::{Access, Requirement, check};
 use crate::token::DecodedToken;
 
 /// A verified token, required by the route: the axum form of

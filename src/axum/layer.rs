@@ -17,27 +17,11 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::rejection::{JwtRejection, render_with_manager};
-use super::requirement::{Access, Requirement, check};
 use super::state::{BufferedBody, VerifiedCache, request_parts};
-use crate::compat::mime::{is_form, is_json};
-use crate::config::TokenLocation;
 use crate::manager::JwtManager;
+use crate::requirement::{Access, Requirement, check};
 
-/// The default limit of [`JwtLayer`]'s body buffering: 1 MiB.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-
-/// When [`JwtLayer`] buffers JSON bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum BufferJson {
-    /// When `json` is among the configured token locations (the default).
-    #[default]
-    WhenConfigured,
-    /// Always (for routes whose `locations` override adds `json`).
-    Always,
-    /// Never.
-    Never,
-}
+pub use crate::request::{BufferJson, DEFAULT_BODY_LIMIT};
 
 /// Puts the manager into each request's extensions and, when a token may be
 /// in the body, buffers the body (up to a limit) so that extractors can read
@@ -176,21 +160,8 @@ impl<S> JwtService<S> {
 
 impl JwtLayer {
     fn wants_body<B>(&self, request: &Request<B>) -> bool {
-        let config = self.manager.config();
-        let headers = request.headers();
-        let json_wanted = match self.json {
-            BufferJson::Always => true,
-            BufferJson::Never => false,
-            BufferJson::WhenConfigured => self
-                .manager
-                .token_locations()
-                .contains(&TokenLocation::Json),
-        };
-        (json_wanted && is_json(headers))
-            || (config.csrf_check_form()
-                && config.cookie_csrf_protect()
-                && crate::csrf::is_csrf_method(request.method().as_str(), config.csrf_methods())
-                && is_form(headers))
+        self.manager
+            .wants_body(request.method(), request.headers(), self.json)
     }
 }
 

@@ -118,16 +118,15 @@
 //! `.options(...)` yourself. The ported examples show a small layer that
 //! answers like Flask.
 
-mod bearer;
 mod extract;
 mod jwks;
 mod layer;
 mod refresh;
 mod rejection;
-mod requirement;
 mod state;
 
-pub use bearer::BearerErrorStyle;
+pub use crate::requirement::{Access, AnyType, Fresh, Guard, Refresh, Requirement};
+pub use crate::responses::BearerErrorStyle;
 pub use extract::{Claims, ClaimsWith, CurrentUser, CurrentUserWith, Jwt, verify_jwt_in_request};
 pub use jwks::{DEFAULT_JWKS_MAX_AGE, DiscoveryEndpoint, JwksEndpoint};
 pub use layer::{
@@ -140,7 +139,6 @@ pub use rejection::{
 };
 #[allow(deprecated)]
 pub use rejection::{default_error_response, error_response};
-pub use requirement::{Access, AnyType, Fresh, Guard, Refresh, Requirement};
 pub use state::manager_for;
 
 use axum_core::response::{IntoResponseParts, ResponseParts};

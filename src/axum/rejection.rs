@@ -8,10 +8,12 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::bearer::BearerErrorStyle;
 use crate::compat::json::flask_json_bytes;
 use crate::error::{Error, ErrorCategory, ErrorKind};
 use crate::manager::{JwtManager, JwtManagerBuilder};
+use crate::responses::{
+    Answer, BearerErrorStyle, ErrorHandlers, claims_handler, default_body, log, message_handler,
+};
 
 /// A JSON response encoded exactly like Flask's `jsonify`: keys sorted,
 /// compact separators, non-ASCII escaped, a trailing newline, and
@@ -48,8 +50,6 @@ impl<T: Serialize> IntoResponse for FlaskJson<T> {
     }
 }
 
-type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
-
 /// The custom error responses of a manager: the reference's
 /// `expired_token_loader`, `invalid_token_loader`, … callbacks.
 ///
@@ -85,27 +85,11 @@ type Handler = Arc<dyn Fn(&Error) -> Response + Send + Sync>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Default)]
-pub struct ErrorResponses {
-    kinds: Vec<(ErrorKind, Handler)>,
-    categories: Vec<(ErrorCategory, Handler)>,
-    fallback: Option<Handler>,
-    bearer: Option<BearerErrorStyle>,
-}
+pub struct ErrorResponses(ErrorHandlers<Response>);
 
 impl fmt::Debug for ErrorResponses {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ErrorResponses")
-            .field(
-                "kinds",
-                &self.kinds.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-            )
-            .field(
-                "categories",
-                &self.categories.iter().map(|(c, _)| c).collect::<Vec<_>>(),
-            )
-            .field("fallback", &self.fallback.is_some())
-            .field("bearer", &self.bearer)
-            .finish()
+        fmt::Debug::fmt(&self.0, f)
     }
 }
 
@@ -113,51 +97,18 @@ impl ErrorResponses {
     /// The app's response for `error`, in the order of precedence: its
     /// kind, its category, the resource-server style, the catch-all.
     fn render(&self, error: &Error, message_key: &str) -> Option<Response> {
-        if let Some(handler) = self.specific(error) {
-            return Some(handler(error));
+        match self.0.answer(error)? {
+            Answer::Custom(handler) => Some(handler(error)),
+            Answer::Bearer(status, challenge) => {
+                let mut response = render_default_error(error, message_key);
+                *response.status_mut() = status;
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, challenge);
+                Some(response)
+            }
         }
-        if let Some(response) = self.render_bearer(error, message_key) {
-            return Some(response);
-        }
-        self.fallback.as_ref().map(|handler| handler(error))
     }
-
-    fn specific(&self, error: &Error) -> Option<&Handler> {
-        let kind = error.kind();
-        self.kinds
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, h)| h)
-            .or_else(|| {
-                self.categories
-                    .iter()
-                    .find(|(c, _)| *c == kind.category())
-                    .map(|(_, h)| h)
-            })
-    }
-
-    /// The default body with the style's status and challenge.
-    fn render_bearer(&self, error: &Error, message_key: &str) -> Option<Response> {
-        let (status, challenge) = self.bearer.as_ref()?.challenge(error)?;
-        let mut response = render_default_error(error, message_key);
-        *response.status_mut() = status;
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, challenge);
-        Some(response)
-    }
-
-    fn set_category(&mut self, category: ErrorCategory, handler: Handler) {
-        self.categories.retain(|(c, _)| *c != category);
-        self.categories.push((category, handler));
-    }
-}
-
-fn parts(error: &Error) -> (Map<String, Value>, Map<String, Value>) {
-    error
-        .token()
-        .map(|t| (t.header.clone(), t.claims.clone()))
-        .unwrap_or_default()
 }
 
 /// Custom error responses for axum: the reference's error loaders
@@ -486,6 +437,7 @@ where
 {
     builder
         .extension_mut::<ErrorResponses>()
+        .0
         .set_category(category, Arc::new(move |e| f(e).into_response()));
     builder
 }
@@ -496,10 +448,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::Expired, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c, e.message())
-        })
+        with_category(self, ErrorCategory::Expired, claims_handler(f))
     }
 
     fn invalid_token_loader<R, F>(self, f: F) -> Self
@@ -507,7 +456,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::InvalidToken, move |e| f(e.message()))
+        with_category(self, ErrorCategory::InvalidToken, message_handler(f))
     }
 
     fn unauthorized_loader<R, F>(self, f: F) -> Self
@@ -515,7 +464,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::Unauthorized, move |e| f(e.message()))
+        with_category(self, ErrorCategory::Unauthorized, message_handler(f))
     }
 
     fn needs_fresh_token_loader<R, F>(self, f: F) -> Self
@@ -523,10 +472,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::NeedsFresh, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c, e.message())
-        })
+        with_category(self, ErrorCategory::NeedsFresh, claims_handler(f))
     }
 
     fn revoked_token_loader<R, F>(self, f: F) -> Self
@@ -534,10 +480,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::Revoked, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c, e.message())
-        })
+        with_category(self, ErrorCategory::Revoked, claims_handler(f))
     }
 
     fn token_verification_failed_loader<R, F>(self, f: F) -> Self
@@ -545,10 +488,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::VerificationFailed, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c, e.message())
-        })
+        with_category(self, ErrorCategory::VerificationFailed, claims_handler(f))
     }
 
     fn user_lookup_error_loader<R, F>(self, f: F) -> Self
@@ -556,10 +496,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::UserLookup, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c, e.message())
-        })
+        with_category(self, ErrorCategory::UserLookup, claims_handler(f))
     }
 
     fn forbidden_loader<R, F>(self, f: F) -> Self
@@ -567,10 +504,7 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Map<String, Value>, &Map<String, Value>, &str) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        with_category(self, ErrorCategory::Forbidden, move |e| {
-            let (h, c) = parts(e);
-            f(&h, &c, e.message())
-        })
+        with_category(self, ErrorCategory::Forbidden, claims_handler(f))
     }
 
     fn blocklist_unavailable_loader<R, F>(self, f: F) -> Self
@@ -586,11 +520,9 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Error) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        let responses = self.extension_mut::<ErrorResponses>();
-        responses.kinds.retain(|(k, _)| *k != kind);
-        responses
-            .kinds
-            .push((kind, Arc::new(move |e| f(e).into_response())));
+        self.extension_mut::<ErrorResponses>()
+            .0
+            .set_kind(kind, Arc::new(move |e| f(e).into_response()));
         self
     }
 
@@ -599,13 +531,14 @@ impl JwtManagerBuilderExt for JwtManagerBuilder {
         F: Fn(&Error) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        self.extension_mut::<ErrorResponses>().fallback =
-            Some(Arc::new(move |e| f(e).into_response()));
+        self.extension_mut::<ErrorResponses>()
+            .0
+            .set_fallback(Arc::new(move |e| f(e).into_response()));
         self
     }
 
     fn bearer_error_style(mut self, style: BearerErrorStyle) -> Self {
-        self.extension_mut::<ErrorResponses>().bearer = Some(style);
+        self.extension_mut::<ErrorResponses>().0.set_bearer(style);
         self
     }
 }
@@ -827,17 +760,6 @@ impl JwtRejection {
     }
 }
 
-/// Logs a refusal: server-side faults (5xx) as errors, with the detail of
-/// a wiring mistake; client errors at debug level.
-fn log(error: &Error) {
-    let code = error.kind().as_str();
-    if error.status().is_server_error() {
-        tracing::error!(code, error = %error, "request refused");
-    } else {
-        tracing::debug!(code, error = %error, "request refused");
-    }
-}
-
 /// Renders the reference's default response for an error:
 /// `{"<key>": "<message>"}` with the kind's status, encoded like Flask's
 /// `jsonify`. Custom loaders can fall back to it. A wiring mistake
@@ -853,9 +775,13 @@ fn log(error: &Error) {
 /// ```
 #[must_use]
 pub fn render_default_error(error: &Error, message_key: &str) -> Response {
-    let mut body = Map::new();
-    body.insert(message_key.to_owned(), Value::from(error.message()));
-    (error.status(), FlaskJson(Value::Object(body))).into_response()
+    let mut response = Response::new(default_body(error, message_key).into());
+    *response.status_mut() = error.status();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Renders `error` as `manager` is configured to answer it: its custom

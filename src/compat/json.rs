@@ -56,7 +56,7 @@ pub(crate) fn to_python_json<T: Serialize + ?Sized>(
 /// The bytes of Flask's `jsonify(value)`: sorted keys (recursively), compact,
 /// ASCII-escaped, newline-terminated. Framework glue renders its JSON
 /// responses with this so that bodies match the reference byte for byte.
-#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 pub(crate) fn flask_json_bytes<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<Vec<u8>, serde_json::Error> {
@@ -67,7 +67,7 @@ pub(crate) fn flask_json_bytes<T: Serialize + ?Sized>(
 }
 
 /// `value` with every object's keys in sorted order (`sort_keys=True`).
-#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 fn sort_keys(value: Value) -> Value {
     match value {
         Value::Object(map) => {

@@ -162,6 +162,31 @@ impl JwtManager {
         &self.inner.settings.locations
     }
 
+    /// Whether framework glue should buffer this request's body: a JSON
+    /// body when the `json` location may be read (as `json` says), a form
+    /// body when `JWT_CSRF_CHECK_FORM` may read the CSRF value from it.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
+    pub(crate) fn wants_body(
+        &self,
+        method: &http::Method,
+        headers: &http::HeaderMap,
+        json: crate::request::BufferJson,
+    ) -> bool {
+        use crate::compat::mime::{is_form, is_json};
+        use crate::request::BufferJson;
+        let config = self.config();
+        let json_wanted = match json {
+            BufferJson::Always => true,
+            BufferJson::Never => false,
+            BufferJson::WhenConfigured => self.token_locations().contains(&TokenLocation::Json),
+        };
+        (json_wanted && is_json(headers))
+            || (config.csrf_check_form()
+                && config.cookie_csrf_protect()
+                && crate::csrf::is_csrf_method(method.as_str(), config.csrf_methods())
+                && is_form(headers))
+    }
+
     /// A framework integration's stored value (see
     /// [`JwtManagerBuilder::extension`]).
     #[must_use]

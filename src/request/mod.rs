@@ -44,6 +44,25 @@ pub enum RequestBody<'a> {
     TooLarge,
 }
 
+/// The default limit of the body buffering that framework glue does for the
+/// `json` location and CSRF form fields: 1 MiB (the same for every
+/// framework module).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// When framework glue buffers JSON bodies (axum's `JwtLayer`, actix's
+/// `JwtMiddleware`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BufferJson {
+    /// When `json` is among the configured token locations (the default).
+    #[default]
+    WhenConfigured,
+    /// Always (for routes whose `locations` override adds `json`).
+    Always,
+    /// Never.
+    Never,
+}
+
 /// Renamed to [`RequestBody`] (axum has a `Body` of its own, and this is
 /// a view of what the layer buffered).
 #[deprecated(since = "0.2.0", note = "renamed to `RequestBody`")]

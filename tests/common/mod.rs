@@ -2,6 +2,8 @@
 //! and hand-made tokens.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod frameworks;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};

@@ -9,7 +9,7 @@ use http::{HeaderValue, StatusCode};
 use crate::error::{Error, ErrorCategory, ErrorKind};
 
 /// The resource-server error style of RFC 6750 §3, switched on with
-/// [`bearer_error_style`](super::JwtManagerBuilderExt::bearer_error_style).
+/// [`bearer_error_style`](crate::axum::JwtManagerBuilderExt::bearer_error_style).
 /// Off by default: the reference's answers (422 for an invalid token, …)
 /// stay the default.
 ///
@@ -24,6 +24,9 @@ use crate::error::{Error, ErrorCategory, ErrorKind};
 /// | every other invalid token (malformed, bad signature or claims, wrong type), an expired or a revoked one | 401 | `Bearer error="invalid_token", error_description="…"` |
 /// | a guard's refusal ([`Forbidden`](ErrorKind::Forbidden)) | 403 | `Bearer error="insufficient_scope", error_description="…"`, plus `scope="…"` when the error names one ([`Error::insufficient_scope`]) |
 ///
+/// The style is framework-free: the `axum` and `actix` modules both switch
+/// it on with their builder extension's `bearer_error_style`.
+///
 /// Each challenge starts with `realm="…"` when one is set with
 /// [`realm`](Self::realm). The description is the error's message, with
 /// `"` and `\` escaped and any character outside printable ASCII replaced
@@ -34,7 +37,7 @@ use crate::error::{Error, ErrorCategory, ErrorKind};
 /// user lookup, the size limits and server faults. Responses the app
 /// registers for an error kind or category (`invalid_token_loader`,
 /// `error_kind_response`, …) still win over the style; the catch-all
-/// [`error_response`](super::JwtManagerBuilderExt::error_response) renders
+/// [`error_response`](crate::axum::JwtManagerBuilderExt::error_response) renders
 /// only the errors the style leaves alone.
 ///
 /// ```

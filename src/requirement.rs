@@ -1,5 +1,9 @@
 //! Route requirements: the arguments of `jwt_required(...)` as types, and
-//! the authorisation guards that compose with them.
+//! the authorisation guards that compose with them. Framework-free: the
+//! extractors of every web framework module (`axum`, `actix`) take the same
+//! requirements, so a guard is written once. Each framework module
+//! re-exports them (`jwt_extended::axum::Access` is
+//! `jwt_extended::requirement::Access`).
 
 use crate::error::Error;
 use crate::manager::{Verified, VerifyOptions};
@@ -57,19 +61,19 @@ pub trait Requirement: Send + Sync + 'static {
 /// Pair it with a [`Requirement`] in a tuple: `Jwt<(Access, Admin)>` is "an
 /// access token of an administrator", `Jwt<(Fresh, Admin, Billing)>` a fresh
 /// one that also passes `Billing`. Tuples are requirements, so they work with
-/// every extractor ([`Jwt`](super::Jwt), [`CurrentUserWith`](super::CurrentUserWith),
-/// [`ClaimsWith`](super::ClaimsWith), `Option<…>`) and with
-/// [`RequireJwtLayer`](super::RequireJwtLayer) for a whole router.
+/// every extractor ([`Jwt`](crate::axum::Jwt), [`CurrentUserWith`](crate::axum::CurrentUserWith),
+/// [`ClaimsWith`](crate::axum::ClaimsWith), `Option<…>`) and with
+/// [`RequireJwtLayer`](crate::axum::RequireJwtLayer) for a whole router.
 ///
 /// A refusal answers **403** with `{"msg": MESSAGE}` (the manager's message
 /// key), an [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) error, so
-/// [`forbidden_loader`](super::JwtManagerBuilderExt::forbidden_loader) and
+/// [`forbidden_loader`](crate::axum::JwtManagerBuilderExt::forbidden_loader) and
 /// the catch-all custom response render it like every other error. Token
 /// errors come first: a guard only sees tokens that passed verification.
 /// With `Option<Jwt<(Access, Admin)>>`, no token gives `None`, but a token
 /// that fails the guard is still refused. A scope guard can refuse with
 /// [`Error::insufficient_scope`]`("write:posts")`: with the
-/// [resource-server error style](super::JwtManagerBuilderExt::bearer_error_style)
+/// [resource-server error style](crate::axum::JwtManagerBuilderExt::bearer_error_style)
 /// the 403 then names the missing scope in its `WWW-Authenticate` header.
 ///
 /// ```
@@ -163,9 +167,10 @@ pub trait Guard: Send + Sync + 'static {
 }
 
 /// Runs `R`'s checks (its guards) on a verified token, for the extractors
-/// and [`RequireJwtLayer`](super::RequireJwtLayer). A refusal carries the
+/// and layers of every framework module. A refusal carries the
 /// token's header and claims, like the reference's token errors, for the
 /// loaders that take them.
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 pub(crate) fn check<R: Requirement>(verified: &Verified) -> Result<(), Error> {
     R::check(verified).map_err(|error| match error.token() {
         Some(_) => error,
@@ -198,7 +203,7 @@ guarded_requirement!(G1, G2, G3);
 guarded_requirement!(G1, G2, G3, G4);
 
 /// An access token (`@jwt_required()`); refresh tokens are refused. The
-/// default requirement of [`Jwt`](super::Jwt), [`CurrentUser`](super::CurrentUser) and [`Claims`](super::Claims).
+/// default requirement of [`Jwt`](crate::axum::Jwt), [`CurrentUser`](crate::axum::CurrentUser) and [`Claims`](crate::axum::Claims).
 ///
 /// ```
 /// use jwt_extended::axum::{Access, Jwt};
