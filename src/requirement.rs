@@ -257,6 +257,50 @@ impl Requirement for Refresh {
     const OPTIONS: VerifyOptions = VerifyOptions::new().refresh(true);
 }
 
+/// The refresh token a logout revokes, found where refresh tokens are (the
+/// refresh cookie, the JSON body's `refresh_token`, the header): its CSRF
+/// value is not checked, an already revoked one is accepted, and its type
+/// is not enforced — the access token in the `Authorization` header is
+/// found too, so keep only a token that
+/// [`is_refresh`](crate::DecodedToken::is_refresh). Use it beside a
+/// [`Jwt`](crate::axum::Jwt) for the access token, whose CSRF check
+/// protects the request, as `Option<Jwt<RefreshToRevoke>>` so that a client
+/// without one can still log out:
+///
+/// ```
+/// use axum::extract::State;
+/// use jwt_extended::axum::{FlaskJson, Jwt, JwtRejection, RefreshToRevoke};
+/// use jwt_extended::JwtManager;
+/// use serde_json::{Value, json};
+///
+/// async fn logout(
+///     State(jwt): State<JwtManager>,
+///     access: Jwt,
+///     refresh: Option<Jwt<RefreshToRevoke>>,
+/// ) -> Result<FlaskJson<Value>, JwtRejection> {
+///     jwt.revoke_session_of(&access).await?;
+///     if let Some(refresh) = refresh.filter(|t| t.is_refresh()) {
+///         jwt.revoke(&refresh).await?; // a refresh token of no session
+///     }
+///     Ok(FlaskJson(json!({"msg": "Logged out"})))
+/// }
+/// ```
+///
+/// With token pairs ([`JwtManager::token_pair`](crate::JwtManager::token_pair))
+/// both tokens share a session id, and
+/// [`revoke_session_of`](crate::JwtManager::revoke_session_of) on the access
+/// token alone revokes the refresh token too.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefreshToRevoke;
+
+impl Requirement for RefreshToRevoke {
+    const OPTIONS: VerifyOptions = VerifyOptions::new()
+        .refresh(true)
+        .verify_type(false)
+        .csrf(false)
+        .skip_revocation_check(true);
+}
+
 /// Any token type (`@jwt_required(verify_type=False)`).
 ///
 /// ```

@@ -682,3 +682,51 @@ async fn reference_tokens_verify_here() {
         assert_eq!(decoded.claims()["sub"], "alice");
     }
 }
+
+/// Issue 15 item 7: tokens of a session (with `sid`), fresh ones from a
+/// pair and rotated ones, are plain tokens to the reference.
+#[test]
+fn session_tokens_are_accepted_by_the_reference() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    let (checks, sid) = runtime.block_on(async {
+        let jwt = JwtManager::builder(JwtConfig::new().with_secret_key(SECRET))
+            .session_store(jwt_extended::blocklist::MemoryBlocklist::new())
+            .build()
+            .unwrap_or_else(|e| panic!("manager: {e}"));
+        let pair = jwt
+            .token_pair("alice")
+            .fresh(true)
+            .additional_claims(json!({"role": "admin"}))
+            .create()
+            .await
+            .unwrap_or_else(|e| panic!("pair: {e}"));
+        let refresh = jwt
+            .decode_token(&pair.refresh_token)
+            .await
+            .unwrap_or_else(|e| panic!("decode: {e}"));
+        let rotated = jwt
+            .rotate_refresh_token(&refresh)
+            .await
+            .unwrap_or_else(|e| panic!("rotate: {e}"));
+        let config = json!({"JWT_SECRET_KEY": SECRET});
+        let checks = vec![
+            accepted("pair access", pair.access_token, &config),
+            accepted("pair refresh", pair.refresh_token, &config),
+            accepted("rotated access", rotated.access_token, &config),
+            accepted("rotated refresh", rotated.refresh_token, &config),
+        ];
+        (checks, pair.session_id)
+    });
+    for check in &checks {
+        assert_eq!(
+            common::payload(&check.token)["sid"],
+            sid.as_str(),
+            "{}",
+            check.name
+        );
+    }
+    run(&checks);
+}

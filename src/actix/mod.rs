@@ -72,7 +72,9 @@ pub use rejection::{
 pub use state::manager_for;
 
 pub use crate::request::{BufferJson, DEFAULT_BODY_LIMIT};
-pub use crate::requirement::{Access, AnyType, Fresh, Guard, Refresh, Requirement};
+pub use crate::requirement::{
+    Access, AnyType, Fresh, Guard, Refresh, RefreshToRevoke, Requirement,
+};
 pub use crate::responses::BearerErrorStyle;
 
 use actix_web::cookie::time::{Duration as CookieDuration, OffsetDateTime};

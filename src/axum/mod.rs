@@ -125,7 +125,9 @@ mod refresh;
 mod rejection;
 mod state;
 
-pub use crate::requirement::{Access, AnyType, Fresh, Guard, Refresh, Requirement};
+pub use crate::requirement::{
+    Access, AnyType, Fresh, Guard, Refresh, RefreshToRevoke, Requirement,
+};
 pub use crate::responses::BearerErrorStyle;
 pub use extract::{Claims, ClaimsWith, CurrentUser, CurrentUserWith, Jwt, verify_jwt_in_request};
 pub use jwks::{DEFAULT_JWKS_MAX_AGE, DiscoveryEndpoint, JwksEndpoint};

@@ -43,6 +43,7 @@ pub struct VerifyOptions {
     locations: Option<&'static [TokenLocation]>,
     verify_type: bool,
     skip_revocation_check: bool,
+    check_csrf: bool,
 }
 
 impl Default for VerifyOptions {
@@ -63,6 +64,7 @@ impl VerifyOptions {
             locations: None,
             verify_type: true,
             skip_revocation_check: false,
+            check_csrf: true,
         }
     }
 
@@ -107,6 +109,23 @@ impl VerifyOptions {
     pub const fn skip_revocation_check(mut self, skip: bool) -> Self {
         self.skip_revocation_check = skip;
         self
+    }
+
+    /// Whether a token from a cookie needs its CSRF value (default `true`,
+    /// as always in the reference). Turn it off only for a token that a
+    /// request carries *besides* one whose CSRF value is checked — the
+    /// refresh cookie at logout, next to the access token — so that the
+    /// two checks do not fight over the one `X-CSRF-TOKEN` header.
+    #[must_use]
+    pub const fn csrf(mut self, check: bool) -> Self {
+        self.check_csrf = check;
+        self
+    }
+
+    /// Whether a cookie token's CSRF value is checked.
+    #[must_use]
+    pub const fn is_csrf_checked(&self) -> bool {
+        self.check_csrf
     }
 
     /// Whether no token is acceptable.
@@ -490,7 +509,13 @@ impl JwtManager {
         let mut missing: Vec<String> = Vec::new();
         let mut found = None;
         for &location in locations {
-            match request::find_in(location, &inner.settings, request, options.refresh) {
+            match request::find_in(
+                location,
+                &inner.settings,
+                request,
+                options.refresh,
+                options.check_csrf,
+            ) {
                 Ok(f) => {
                     found = Some((location, f));
                     break;

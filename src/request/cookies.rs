@@ -12,6 +12,7 @@ pub(super) fn from_cookies<'a>(
     settings: &Settings,
     request: &RequestParts<'a>,
     refresh: bool,
+    check_csrf: bool,
 ) -> Result<Found<'a>, Error> {
     let config = &settings.config;
     let cookie_name = if refresh {
@@ -25,6 +26,10 @@ pub(super) fn from_cookies<'a>(
     // Before the CSRF check: an oversized token is refused wherever it sits.
     check_size(settings, &token)?;
 
-    let csrf = csrf::csrf_value(settings, request, refresh)?;
+    let csrf = if check_csrf {
+        csrf::csrf_value(settings, request, refresh)?
+    } else {
+        None
+    };
     Ok(Found { token, csrf })
 }

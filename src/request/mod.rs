@@ -140,10 +140,11 @@ pub(crate) fn find_in<'a>(
     settings: &Settings,
     request: &RequestParts<'a>,
     refresh: bool,
+    check_csrf: bool,
 ) -> Result<Found<'a>, Error> {
     match location {
         TokenLocation::Headers => headers::from_headers(settings, request),
-        TokenLocation::Cookies => cookies::from_cookies(settings, request, refresh),
+        TokenLocation::Cookies => cookies::from_cookies(settings, request, refresh, check_csrf),
         TokenLocation::QueryString => query_string::from_query(settings, request),
         TokenLocation::Json => json::from_json(settings, request, refresh),
     }
