@@ -7,7 +7,9 @@
 //! - `POST /api/protected` needs the cookie **and** the `X-CSRF-TOKEN`
 //!   header. The page's script copies the CSRF cookie into that header; a
 //!   cross-site page cannot read the cookie, so it cannot forge the header.
-//! - `POST /api/logout` deletes the cookies.
+//! - `POST /api/logout` ends the session and deletes the cookies;
+//!   `POST /api/logout_all` ("sign out everywhere") revokes every token of
+//!   the user, in every browser, then deletes this browser's cookies.
 //! - Access tokens are short-lived (`ACCESS_TOKEN_SECONDS`, default 60) and
 //!   renewed by [`ImplicitRefreshLayer`] when a request comes in with less
 //!   than `REFRESH_WINDOW_SECONDS` (default 30) left. Idle longer than the
@@ -34,7 +36,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use jwt_extended::axum::{FlaskJson, ImplicitRefreshLayer, Jwt, render_error};
+use jwt_extended::axum::{
+    FlaskJson, ImplicitRefreshLayer, Jwt, JwtRejection, RejectExt, render_error,
+};
+use jwt_extended::blocklist::MemoryBlocklist;
 use jwt_extended::config::{SameSite, TokenLocation};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
@@ -75,8 +80,18 @@ async fn login(State(jwt): State<JwtManager>, headers: HeaderMap, body: Bytes) -
         )
             .into_response();
     }
-    let cookies = match jwt.create_access_token(&username) {
-        Ok(token) => jwt.set_access_cookies(&token).await,
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // A session per login: "sign out everywhere" ends them all.
+    let pair = jwt
+        .token_pair(username.as_str())
+        .metadata(json!({"user_agent": agent}))
+        .create()
+        .await;
+    let cookies = match pair {
+        Ok(pair) => jwt.set_access_cookies(pair.access_token.as_str()).await,
         Err(error) => Err(error),
     };
     match cookies {
@@ -111,12 +126,26 @@ async fn logout(State(jwt): State<JwtManager>) -> Response {
         .into_response()
 }
 
+/// Sign out everywhere: every token of the user is refused from now on,
+/// whatever browser holds it. Needs a valid token and its CSRF header.
+async fn logout_all(State(jwt): State<JwtManager>, token: Jwt) -> Result<Response, JwtRejection> {
+    jwt.revoke_all_tokens_of(token.identity())
+        .await
+        .reject(&jwt)?;
+    Ok((
+        jwt.unset_jwt_cookies(),
+        FlaskJson(json!({"msg": "signed out everywhere"})),
+    )
+        .into_response())
+}
+
 fn app(jwt: JwtManager, window: Duration) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/api/login", post(login))
         .route("/api/protected", post(protected))
         .route("/api/logout", post(logout))
+        .route("/api/logout_all", post(logout_all))
         .layer(ImplicitRefreshLayer::new(jwt.clone(), window))
         .with_state(jwt)
 }
@@ -126,18 +155,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lifetime = env_seconds("ACCESS_TOKEN_SECONDS", 60);
     let window = env_seconds("REFRESH_WINDOW_SECONDS", 30);
     let secure = std::env::var("COOKIE_SECURE").is_ok_and(|v| v == "1" || v == "true");
-    let jwt = JwtManager::new(
-        JwtConfig::new()
-            .with_secret_key(
-                std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| "super-secret".to_owned()),
-            )
-            .with_token_location([TokenLocation::Cookies])
-            .with_access_token_expires(lifetime)
-            .with_cookie_secure(secure)
-            // Not the reference default (no SameSite at all): Lax keeps the
-            // cookies off cross-site subrequests, a second line of defence
-            // next to the CSRF header.
-            .with_cookie_samesite(SameSite::Lax),
-    )?;
+    let config = JwtConfig::new()
+        .with_secret_key(
+            std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| "super-secret".to_owned()),
+        )
+        .with_token_location([TokenLocation::Cookies])
+        .with_access_token_expires(lifetime)
+        .with_cookie_secure(secure)
+        // Not the reference default (no SameSite at all): Lax keeps the
+        // cookies off cross-site subrequests, a second line of defence
+        // next to the CSRF header.
+        .with_cookie_samesite(SameSite::Lax);
+    let jwt = JwtManager::builder(config)
+        .session_store(MemoryBlocklist::new())
+        .build()?;
     common::serve("browser", app(jwt, window)).await
 }

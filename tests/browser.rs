@@ -411,3 +411,115 @@ async fn steps(client: &Client, app_port: u16) {
     );
     screenshot(client, "browser-logged-out.png").await;
 }
+
+/// Issue 15: "sign out everywhere" across two browser profiles (two
+/// Chromium sessions with their own cookie jars): both log in; one signs
+/// out everywhere; the other's next call is refused with 401 `Token has
+/// been revoked`, and a new login works again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sign_out_everywhere_reaches_the_other_browser() {
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(tool).exists(),
+            "{tool} is missing: install Debian's chromium and chromium-driver (scripts/install-deps.sh)"
+        );
+    }
+    let binary = example_binary();
+    let app_port = free_port();
+    let mut app = Guard::spawn(
+        "browser example",
+        Command::new(&binary)
+            .env("PORT", app_port.to_string())
+            .env("RUST_LOG", "warn"),
+    );
+    app.wait_for_port(app_port);
+    let driver_port = free_port();
+    let mut driver = Guard::spawn(
+        "chromedriver",
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={driver_port}"))
+            .stderr(Stdio::null()),
+    );
+    driver.wait_for_port(driver_port);
+
+    let profile = |name: &str| {
+        let dir = TempDir(std::env::temp_dir().join(format!(
+            "jwt-extended-browser-{name}-{}-{app_port}",
+            std::process::id()
+        )));
+        std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("profile dir: {e}"));
+        dir
+    };
+    let (home, work) = (profile("home"), profile("work"));
+    let mut sessions = Vec::new();
+    for dir in [&home, &work] {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(chrome_capabilities(&dir.0))
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}"));
+        sessions.push(client);
+    }
+    let (a, b) = (sessions[0].clone(), sessions[1].clone());
+    let steps = tokio::spawn(async move { sign_out_everywhere_steps(&a, &b, app_port).await });
+    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
+    for client in sessions {
+        let _ = client.close().await;
+    }
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(e)) => panic!("browser steps did not finish: {e}"),
+        Err(_) => panic!("the browser steps took more than 2 minutes"),
+    }
+    drop(driver);
+    drop(app);
+}
+
+async fn sign_out_everywhere_steps(home: &Client, work: &Client, app_port: u16) {
+    let base = format!("http://127.0.0.1:{app_port}/");
+    for client in [home, work] {
+        client
+            .goto(&base)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {base}: {e}"));
+        click(client, "login-button").await;
+        let (status, body) = wait_call(client, 1).await;
+        assert_eq!(status, "#1 HTTP 200: login successful", "{body}");
+        click(client, "call").await;
+        let (status, body) = wait_call(client, 2).await;
+        assert_eq!(status, "#2 HTTP 200", "{body}");
+    }
+    // Two browsers, two sessions: the cookie jars are separate.
+    let home_jar = cookies(home).await;
+    let work_jar = cookies(work).await;
+    let access = |jar: &[(String, String, bool)]| {
+        jar.iter()
+            .find(|c| c.0 == "access_token_cookie")
+            .map(|c| c.1.clone())
+    };
+    assert_ne!(access(&home_jar), access(&work_jar));
+
+    // Home signs out everywhere.
+    click(home, "logout-all").await;
+    let (status, body) = wait_call(home, 3).await;
+    assert_eq!(status, "#3 HTTP 200: signed out everywhere", "{body}");
+    assert_eq!(text(home, "state").await, "logged out");
+
+    // Work still holds its cookies, but its next request is refused.
+    assert!(access(&cookies(work).await).is_some());
+    click(work, "call").await;
+    let (status, body) = wait_call(work, 3).await;
+    assert_eq!(status, "#3 HTTP 401: Token has been revoked", "{body}");
+    screenshot(work, "browser-signed-out-everywhere.png").await;
+
+    // A new login (a later second than the sign-out) works again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    click(work, "login-button").await;
+    let (status, _) = wait_call(work, 4).await;
+    assert_eq!(status, "#4 HTTP 200: login successful");
+    click(work, "call").await;
+    let (status, body) = wait_call(work, 5).await;
+    assert_eq!(status, "#5 HTTP 200", "{body}");
+}

@@ -302,6 +302,11 @@ impl ImplicitRefreshLayer {
                 .collect();
             builder = builder.additional_claims(custom);
         }
+        // A renewed token stays in its session (revoking the session still
+        // reaches it); tokens without one are renewed as before.
+        if let Some(session_id) = token.session_id() {
+            builder = builder.session(session_id);
+        }
         let cookies = match builder.issue() {
             Ok(new_token) => self.manager.set_access_cookies(&new_token).await,
             Err(e) => Err(e),
