@@ -64,6 +64,9 @@ if [ "$quick" = 0 ]; then
   step "examples against the Python reference, request by request"
   interop/run_all.sh "$JWT_EXT_EXAMPLES_DIR"
 
+  step "the sessions example end to end (memory; then two instances sharing Redis)"
+  python3 interop/sessions_check.py --bin "$JWT_EXT_EXAMPLES_DIR/sessions"
+
   step "HTTP load benchmark, smoke round (checks the script runs; no timing is asserted)"
   bench/http.sh --smoke
 fi
