@@ -21,9 +21,10 @@
 //! Where the keys come from (`BENCH_KEYS`, BENCHMARKS.md round 6):
 //!
 //! - `static` (default): the one secret `JWT_SECRET_KEY`, tokens without `kid`.
-//! - `set10`: a key set of ten HS256 keys (`k0` … `k9`, secrets
+//! - `set10` (any `setN`): a key set of ten HS256 keys (`k0` … `k9`, secrets
 //!   `$JWT_SECRET_KEY-k0` …), `k5` signing: `/login` tokens name it by `kid`,
-//!   and `/protected` finds it among the ten.
+//!   and `/protected` finds it among the ten. `set1`: one key `k0`, so that
+//!   the `kid` in the header and the lookup among ten can be told apart.
 //! - `remote`: besides the secret, RS256 tokens of the issuer `$BENCH_ISSUER`
 //!   (audience `$BENCH_AUDIENCE`) verified with keys from its JWK Set, found
 //!   through OIDC discovery or at `$BENCH_JWKS_URL` ([`RemoteJwks`], default
@@ -134,17 +135,11 @@ fn keys_builder() -> Result<JwtManagerBuilder, Box<dyn std::error::Error>> {
         "static" => Ok(JwtManager::builder(
             JwtConfig::new().with_secret_key(secret),
         )),
-        "set10" => {
-            let mut set = KeySet::new();
-            for i in 0..10 {
-                let key = Key::hmac(format!("k{i}"), Algorithm::HS256, format!("{secret}-k{i}"))?;
-                set = if i == 5 {
-                    set.with_signing_key(key)?
-                } else {
-                    set.with_key(key)?
-                };
-            }
-            Ok(JwtManager::builder(JwtConfig::new()).key_set(set))
+        set if set.starts_with("set") => {
+            let count: usize = set[3..]
+                .parse()
+                .map_err(|_| format!("BENCH_KEYS={set}: setN with N a number"))?;
+            Ok(JwtManager::builder(JwtConfig::new()).key_set(hmac_set(&secret, count)?))
         }
         "remote" => {
             let issuer = std::env::var("BENCH_ISSUER").map_err(|_| "BENCH_ISSUER is required")?;
@@ -160,6 +155,21 @@ fn keys_builder() -> Result<JwtManagerBuilder, Box<dyn std::error::Error>> {
                     .trusted_issuer(TrustedIssuer::remote(issuer, remote).audience([audience])),
             )
         }
-        other => Err(format!("BENCH_KEYS={other}: use static, set10 or remote").into()),
+        other => Err(format!("BENCH_KEYS={other}: use static, setN or remote").into()),
     }
+}
+
+/// `count` HS256 keys `k0` … with secrets `{secret}-k0` …, the middle one
+/// (`k{count / 2}`) signing.
+fn hmac_set(secret: &str, count: usize) -> Result<KeySet, Box<dyn std::error::Error>> {
+    let mut set = KeySet::new();
+    for i in 0..count {
+        let key = Key::hmac(format!("k{i}"), Algorithm::HS256, format!("{secret}-k{i}"))?;
+        set = if i == count / 2 {
+            set.with_signing_key(key)?
+        } else {
+            set.with_key(key)?
+        };
+    }
+    Ok(set)
 }
