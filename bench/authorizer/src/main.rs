@@ -29,8 +29,8 @@ struct User {
 }
 
 async fn protected(JwtClaims(user): JwtClaims<User>) -> impl IntoResponse {
-    let mut body = serde_json::to_vec(&serde_json::json!({ "logged_in_as": user.sub }))
-        .unwrap_or_default();
+    let mut body =
+        serde_json::to_vec(&serde_json::json!({ "logged_in_as": user.sub })).unwrap_or_default();
     body.push(b'\n');
     ([(header::CONTENT_TYPE, "application/json")], body)
 }
