@@ -17,6 +17,18 @@
 //!
 //! `BENCH_RUNTIME=current_thread` runs it on tokio's single-threaded
 //! runtime instead of `#[tokio::main]`'s multi-threaded one.
+//!
+//! Where the keys come from (`BENCH_KEYS`, BENCHMARKS.md round 6):
+//!
+//! - `static` (default): the one secret `JWT_SECRET_KEY`, tokens without `kid`.
+//! - `set10` (any `setN`): a key set of ten HS256 keys (`k0` … `k9`, secrets
+//!   `$JWT_SECRET_KEY-k0` …), `k5` signing: `/login` tokens name it by `kid`,
+//!   and `/protected` finds it among the ten. `set1`: one key `k0`, so that
+//!   the `kid` in the header and the lookup among ten can be told apart.
+//! - `remote`: besides the secret, RS256 tokens of the issuer `$BENCH_ISSUER`
+//!   (audience `$BENCH_AUDIENCE`) verified with keys from its JWK Set, found
+//!   through OIDC discovery or at `$BENCH_JWKS_URL` ([`RemoteJwks`], default
+//!   settings): the counterpart of `bench/authorizer` (jwt-authorizer).
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,7 +40,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jwt_extended::axum::{FlaskJson, Jwt, render_error};
 use jwt_extended::blocklist::{MemoryBlocklist, RedisBlocklist, Revocation};
-use jwt_extended::{JwtConfig, JwtManager};
+use jwt_extended::issuers::{RemoteJwks, TrustedIssuer};
+use jwt_extended::token::{Key, KeySet};
+use jwt_extended::{Algorithm, JwtConfig, JwtManager, JwtManagerBuilder};
 use serde_json::{Value, json};
 
 async fn login(State(jwt): State<JwtManager>, Json(body): Json<Value>) -> Response {
@@ -68,9 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let secret = std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| "super-secret-dev-key".into());
-    let config = JwtConfig::new().with_secret_key(secret);
-    let builder = JwtManager::builder(config);
+    let builder = keys_builder()?;
     let kind = std::env::var("BENCH_BLOCKLIST").unwrap_or_else(|_| "none".into());
     let builder = match kind.as_str() {
         "none" => builder,
@@ -113,4 +125,51 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("bench-server (blocklist: {kind}) listening on http://127.0.0.1:{port}");
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// The manager's builder with the keys `BENCH_KEYS` asks for.
+fn keys_builder() -> Result<JwtManagerBuilder, Box<dyn std::error::Error>> {
+    let secret = std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| "super-secret-dev-key".into());
+    let keys = std::env::var("BENCH_KEYS").unwrap_or_else(|_| "static".into());
+    match keys.as_str() {
+        "static" => Ok(JwtManager::builder(
+            JwtConfig::new().with_secret_key(secret),
+        )),
+        set if set.starts_with("set") => {
+            let count: usize = set[3..]
+                .parse()
+                .map_err(|_| format!("BENCH_KEYS={set}: setN with N a number"))?;
+            Ok(JwtManager::builder(JwtConfig::new()).key_set(hmac_set(&secret, count)?))
+        }
+        "remote" => {
+            let issuer = std::env::var("BENCH_ISSUER").map_err(|_| "BENCH_ISSUER is required")?;
+            let audience =
+                std::env::var("BENCH_AUDIENCE").map_err(|_| "BENCH_AUDIENCE is required")?;
+            let remote = match std::env::var("BENCH_JWKS_URL") {
+                Ok(url) => RemoteJwks::jwks_url(url),
+                Err(_) => RemoteJwks::discover(&issuer),
+            }
+            .build()?;
+            Ok(
+                JwtManager::builder(JwtConfig::new().with_secret_key(secret))
+                    .trusted_issuer(TrustedIssuer::remote(issuer, remote).audience([audience])),
+            )
+        }
+        other => Err(format!("BENCH_KEYS={other}: use static, setN or remote").into()),
+    }
+}
+
+/// `count` HS256 keys `k0` … with secrets `{secret}-k0` …, the middle one
+/// (`k{count / 2}`) signing.
+fn hmac_set(secret: &str, count: usize) -> Result<KeySet, Box<dyn std::error::Error>> {
+    let mut set = KeySet::new();
+    for i in 0..count {
+        let key = Key::hmac(format!("k{i}"), Algorithm::HS256, format!("{secret}-k{i}"))?;
+        set = if i == count / 2 {
+            set.with_signing_key(key)?
+        } else {
+            set.with_key(key)?
+        };
+    }
+    Ok(set)
 }
