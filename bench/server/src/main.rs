@@ -21,6 +21,9 @@
 //! Where the keys come from (`BENCH_KEYS`, BENCHMARKS.md round 6):
 //!
 //! - `static` (default): the one secret `JWT_SECRET_KEY`, tokens without `kid`.
+//! - `static-kid`: the same secret, tokens with the header `"kid": "k5"`
+//!   (which a manager without a key set ignores): the same bytes as set10's
+//!   tokens, so set10 against it measures the lookup alone.
 //! - `set10` (any `setN`): a key set of ten HS256 keys (`k0` … `k9`, secrets
 //!   `$JWT_SECRET_KEY-k0` …), `k5` signing: `/login` tokens name it by `kid`,
 //!   and `/protected` finds it among the ten. `set1`: one key `k0`, so that
@@ -135,6 +138,12 @@ fn keys_builder() -> Result<JwtManagerBuilder, Box<dyn std::error::Error>> {
         "static" => Ok(JwtManager::builder(
             JwtConfig::new().with_secret_key(secret),
         )),
+        // The static key, tokens shaped like set10's (`"kid": "k5"` in the
+        // header, ignored here): set10 against this isolates the lookup.
+        "static-kid" => Ok(
+            JwtManager::builder(JwtConfig::new().with_secret_key(secret))
+                .additional_headers_loader(|_| json!({"kid": "k5"})),
+        ),
         set if set.starts_with("set") => {
             let count: usize = set[3..]
                 .parse()
@@ -155,7 +164,7 @@ fn keys_builder() -> Result<JwtManagerBuilder, Box<dyn std::error::Error>> {
                     .trusted_issuer(TrustedIssuer::remote(issuer, remote).audience([audience])),
             )
         }
-        other => Err(format!("BENCH_KEYS={other}: use static, setN or remote").into()),
+        other => Err(format!("BENCH_KEYS={other}: use static, static-kid, setN or remote").into()),
     }
 }
 
