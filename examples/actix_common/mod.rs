@@ -10,6 +10,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, Resource, Route, guard};
 use jwt_extended::JwtManager;
+use jwt_extended::actix::JwtMiddleware;
 use serde_json::Value;
 
 /// `$PORT`, default 5000.
@@ -26,6 +27,32 @@ pub(crate) async fn serve<F>(name: &str, jwt: JwtManager, configure: F) -> std::
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
+    serve_app(name, jwt, configure, false).await
+}
+
+/// [`serve`] with [`JwtMiddleware`] around the app: the extractors can read
+/// the JSON body (the `json` location) while the handler still gets it.
+#[allow(dead_code)]
+pub(crate) async fn serve_with_middleware<F>(
+    name: &str,
+    jwt: JwtManager,
+    configure: F,
+) -> std::io::Result<()>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    serve_app(name, jwt, configure, true).await
+}
+
+async fn serve_app<F>(
+    name: &str,
+    jwt: JwtManager,
+    configure: F,
+    middleware: bool,
+) -> std::io::Result<()>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -34,10 +61,14 @@ where
         .init();
     let addr = ("127.0.0.1", port());
     tracing::info!("{name} listening on http://{}:{}", addr.0, addr.1);
-    let jwt = web::Data::new(jwt);
+    let data = web::Data::new(jwt.clone());
     HttpServer::new(move || {
         App::new()
-            .app_data(jwt.clone())
+            .wrap(actix_web::middleware::Condition::new(
+                middleware,
+                JwtMiddleware::new(jwt.clone()),
+            ))
+            .app_data(data.clone())
             .configure(configure.clone())
             .default_service(web::to(not_found))
     })
@@ -72,6 +103,16 @@ pub(crate) fn bad_request() -> HttpResponse {
         StatusCode::BAD_REQUEST,
         "Bad Request",
         "The browser (or proxy) sent a request that this server could not understand.",
+    )
+}
+
+/// Flask's 500 page.
+#[allow(dead_code)]
+pub(crate) fn internal_error() -> HttpResponse {
+    html(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal Server Error",
+        "The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.",
     )
 }
 
@@ -205,4 +246,14 @@ pub(crate) fn json_fields<const N: usize>(
         *slot = map.get(name).cloned();
     }
     Ok(out)
+}
+
+/// `request.json.get(key, None)`; 400 for a body that is valid JSON but not
+/// an object (where Flask crashes).
+#[allow(dead_code, clippy::result_large_err)]
+pub(crate) fn json_get<'a>(json: &'a Value, key: &str) -> Result<Option<&'a Value>, HttpResponse> {
+    match json {
+        Value::Object(map) => Ok(map.get(key)),
+        _ => Err(bad_request()),
+    }
 }
