@@ -10,7 +10,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, Resource, Route, guard};
 use jwt_extended::JwtManager;
-use jwt_extended::actix::JwtMiddleware;
+use jwt_extended::actix::{ImplicitRefresh, JwtMiddleware};
 use serde_json::Value;
 
 /// `$PORT`, default 5000.
@@ -27,7 +27,7 @@ pub(crate) async fn serve<F>(name: &str, jwt: JwtManager, configure: F) -> std::
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
-    serve_app(name, jwt, configure, false).await
+    serve_app(name, jwt, configure, false, None).await
 }
 
 /// [`serve`] with [`JwtMiddleware`] around the app: the extractors can read
@@ -41,7 +41,22 @@ pub(crate) async fn serve_with_middleware<F>(
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
-    serve_app(name, jwt, configure, true).await
+    serve_app(name, jwt, configure, true, None).await
+}
+
+/// [`serve`] with [`ImplicitRefresh`] around the app: access cookies that
+/// expire within `window` are renewed on the way out.
+#[allow(dead_code)]
+pub(crate) async fn serve_with_refresh<F>(
+    name: &str,
+    jwt: JwtManager,
+    configure: F,
+    window: std::time::Duration,
+) -> std::io::Result<()>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    serve_app(name, jwt, configure, false, Some(window)).await
 }
 
 async fn serve_app<F>(
@@ -49,6 +64,7 @@ async fn serve_app<F>(
     jwt: JwtManager,
     configure: F,
     middleware: bool,
+    refresh: Option<std::time::Duration>,
 ) -> std::io::Result<()>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
@@ -64,6 +80,10 @@ where
     let data = web::Data::new(jwt.clone());
     HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::Condition::new(
+                refresh.is_some(),
+                ImplicitRefresh::new(jwt.clone(), refresh.unwrap_or_default()),
+            ))
             .wrap(actix_web::middleware::Condition::new(
                 middleware,
                 JwtMiddleware::new(jwt.clone()),

@@ -60,11 +60,13 @@
 
 mod extract;
 mod middleware;
+mod refresh;
 mod rejection;
 mod state;
 
 pub use extract::{Claims, CurrentUser, Jwt, Optional, OptionalExtract, verify_jwt_in_request};
 pub use middleware::{JwtMiddleware, JwtMiddlewareService};
+pub use refresh::{ImplicitRefresh, ImplicitRefreshService};
 pub use rejection::{
     ErrorResponses, FlaskJson, JwtManagerBuilderExt, JwtRejection, RejectExt, render_default_error,
     render_error,

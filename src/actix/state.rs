@@ -34,6 +34,14 @@ impl VerifiedCache {
             .map(|(_, v)| v.clone())
     }
 
+    /// The last successful verification of the request, if any (what an
+    /// implicit refresh renews).
+    pub(crate) fn last_verified(request: &HttpRequest) -> Option<Verified> {
+        let extensions = request.extensions();
+        let cache = extensions.get::<VerifiedCache>()?;
+        cache.0.iter().rev().find_map(|(_, v)| v.clone())
+    }
+
     pub(crate) fn insert(
         request: &HttpRequest,
         options: VerifyOptions,

@@ -29,20 +29,11 @@ use std::time::Duration;
 
 use http::header::SET_COOKIE;
 use http::{HeaderMap, HeaderValue, Method, Request, Response};
-use serde_json::{Map, Value};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::state::RefreshProbe;
-use crate::config::TokenLocation;
-use crate::manager::{JwtManager, Verified};
-use crate::token::now_f64;
-
-/// Claims the library writes itself; never carried over into a renewed token.
-/// (The identity claim is left out separately.)
-const RESERVED_CLAIMS: [&str; 9] = [
-    "fresh", "iat", "jti", "type", "nbf", "csrf", "aud", "iss", "exp",
-];
+use crate::manager::{JwtManager, Verified, sets_cookie};
 
 /// Re-issues the access cookies when a request authenticated with an access
 /// token from a cookie that expires within `window`: the reference's
@@ -270,50 +261,26 @@ where
 }
 
 impl ImplicitRefreshLayer {
-    /// Whether this verified token is due for renewal now.
-    fn is_due(&self, verified: &Verified) -> bool {
-        let token = verified.token();
-        if verified.location() != TokenLocation::Cookies || token.is_refresh() {
-            return false;
-        }
-        let Some(exp) = token.expires_at() else {
-            return false;
-        };
-        now_f64() + self.window.as_secs_f64() > exp as f64
-    }
-
     async fn renew(&self, verified: &Verified, headers: &mut HeaderMap) {
-        if !self.is_due(verified) {
+        let manager = &self.manager;
+        if !manager.renewal_due(verified, self.window) {
             return;
         }
-        let access_name = self.manager.config().access_cookie_name();
-        if sets_cookie(headers, access_name) {
-            return;
-        }
-        let token = verified.token();
-        let mut builder = self.manager.access_token(token.identity());
-        if self.keep_custom_claims {
-            let identity_claim = token.identity_claim_name();
-            let custom: Map<String, Value> = token
-                .claims()
+        let access_name = manager.config().access_cookie_name();
+        if sets_cookie(
+            headers
+                .get_all(SET_COOKIE)
                 .iter()
-                .filter(|(k, _)| !RESERVED_CLAIMS.contains(&k.as_str()) && *k != identity_claim)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            builder = builder.additional_claims(custom);
+                .map(HeaderValue::as_bytes),
+            access_name,
+        ) {
+            return;
         }
-        // A renewed token stays in its session (revoking the session still
-        // reaches it); tokens without one are renewed as before.
-        if let Some(session_id) = token.session_id() {
-            builder = builder.session(session_id);
-        }
-        let cookies = match builder.issue() {
-            Ok(new_token) => self.manager.set_access_cookies(&new_token).await,
-            Err(e) => Err(e),
-        };
-        match cookies {
+        match manager
+            .renewal_cookies(verified, self.keep_custom_claims)
+            .await
+        {
             Ok(cookies) => {
-                tracing::debug!(identity = %token.identity(), "implicit refresh: access cookie renewed");
                 for value in cookies.header_values() {
                     match HeaderValue::from_str(&value) {
                         Ok(value) => {
@@ -334,35 +301,5 @@ impl ImplicitRefreshLayer {
                 tracing::error!(error = %e, "implicit refresh failed; response left unchanged");
             }
         }
-    }
-}
-
-/// Whether the response already has a `Set-Cookie` for `name` (setting or
-/// deleting it).
-fn sets_cookie(headers: &HeaderMap, name: &str) -> bool {
-    headers.get_all(SET_COOKIE).iter().any(|value| {
-        value
-            .as_bytes()
-            .split(|b| *b == b'=')
-            .next()
-            .is_some_and(|n| n.trim_ascii() == name.as_bytes())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detects_cookie_names() {
-        let mut headers = HeaderMap::new();
-        headers.append(SET_COOKIE, HeaderValue::from_static("other=1; Path=/"));
-        assert!(!sets_cookie(&headers, "access_token_cookie"));
-        headers.append(
-            SET_COOKIE,
-            HeaderValue::from_static("access_token_cookie=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
-        );
-        assert!(sets_cookie(&headers, "access_token_cookie"));
-        assert!(!sets_cookie(&headers, "access_token"));
     }
 }

@@ -10,6 +10,7 @@
 
 mod builder;
 mod cookies;
+mod refresh;
 mod revoke;
 mod sessions;
 mod verify;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::JwtManagerBuilder;
+pub(crate) use refresh::sets_cookie;
 pub use sessions::TokenPairBuilder;
 pub use verify::{DecodeOptions, Verified, VerifyOptions};
 
