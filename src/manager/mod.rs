@@ -10,6 +10,7 @@
 
 mod builder;
 mod cookies;
+#[cfg(any(feature = "axum", feature = "actix"))]
 mod refresh;
 mod revoke;
 mod sessions;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::JwtManagerBuilder;
+#[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) use refresh::sets_cookie;
 pub use sessions::TokenPairBuilder;
 pub use verify::{DecodeOptions, Verified, VerifyOptions};
