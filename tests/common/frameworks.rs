@@ -3,16 +3,41 @@
 //! tests send real HTTP requests to it (reqwest), looping over
 //! [`FRAMEWORKS`].
 //!
-//! The app (the reference's test routes): `/protected` (access token,
-//! `{"foo": "bar"}`), `/fresh_protected`, `/refresh_protected`,
-//! `/any_protected` (`verify_type=False`), `/optional_protected`
-//! (`{"foo": "bar"}` with a token, `{"foo": "baz"}` without) and `/whoami`
-//! (`{"sub": <identity>}`), each for GET and POST.
+//! Every [`TestResponse`] it returns names the framework that answered, so
+//! a failed assertion says which one (`TestResponse::assert_error`,
+//! `assert_json`, `assert_status`; other assertions print `{fw}`).
+//!
+//! The app (the reference's test routes, the union of what the suites use;
+//! every route answers GET and POST unless noted):
+//!
+//! | Route | Extractor | Answer |
+//! |---|---|---|
+//! | `/protected`, `/post_protected` | `Jwt` | `{"foo": "bar"}` |
+//! | `/fresh_protected` | `Jwt<Fresh>` | `{"foo": "bar"}` |
+//! | `/refresh_protected`, `/post_refresh_protected` | `Jwt<Refresh>` | `{"foo": "bar"}` |
+//! | `/any_protected` | `Jwt<AnyType>` (`verify_type=False`) | `{"foo": "bar"}` |
+//! | `/optional_protected` | optional `Jwt` | `{"foo": "bar"}` with a token, `{"foo": "baz"}` without |
+//! | `/optional_post_protected` | optional `Jwt` | `{"foo": "bar"}` |
+//! | `/whoami` (GET) | `Jwt` | `{"sub": <identity>}` |
+//! | `/location` | `Jwt` | `{"foo": "bar", "location": <where the token was>}` |
+//! | `/location_all` | `Jwt<`[`AllLocations`]`>` | as `/location` |
+//! | `/only_headers` (GET) | `Jwt<`[`HeadersOnly`]`>` | `{"location": …}` |
+//! | `/echo` (POST) | `Jwt` and the body | `{"received": <body text>}` |
+//! | `/access_token`, `/refresh_token` (GET, `?domain=`) | manager | sets the cookies, `{"login": true}` |
+//! | `/delete_tokens`, `/delete_access_tokens`, `/delete_refresh_tokens` (GET, `?domain=`) | manager | unsets them |
+//!
+//! The JWT layer (axum `JwtLayer`, actix `JwtMiddleware`) wraps every
+//! route; [`AppOptions`] sets its body limit and JSON buffering.
 
+use std::collections::HashMap;
+use std::fmt;
 use std::net::TcpListener;
 
 use axum::http::{HeaderMap, StatusCode};
-use jwt_extended::{JwtManager, JwtManagerBuilder};
+use jwt_extended::axum::BufferJson;
+use jwt_extended::config::TokenLocation;
+use jwt_extended::cookies::CookieOptions;
+use jwt_extended::{JwtManager, JwtManagerBuilder, VerifyOptions};
 use serde_json::{Value, json};
 
 use super::TestResponse;
@@ -22,6 +47,51 @@ use super::TestResponse;
 pub enum Framework {
     Axum,
     Actix,
+}
+
+impl fmt::Display for Framework {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Framework::Axum => "axum",
+            Framework::Actix => "actix-web",
+        })
+    }
+}
+
+/// The reference's `jwt_required(locations=[...all four...])`.
+pub struct AllLocations;
+
+impl jwt_extended::axum::Requirement for AllLocations {
+    const OPTIONS: VerifyOptions = VerifyOptions::new().locations(&[
+        TokenLocation::Headers,
+        TokenLocation::Cookies,
+        TokenLocation::QueryString,
+        TokenLocation::Json,
+    ]);
+}
+
+/// The reference's `jwt_required(locations="headers")`.
+pub struct HeadersOnly;
+
+impl jwt_extended::axum::Requirement for HeadersOnly {
+    const OPTIONS: VerifyOptions = VerifyOptions::new().locations(&[TokenLocation::Headers]);
+}
+
+/// How the JWT layer of the test app is set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppOptions {
+    /// The largest body buffered (the layer's default when `None`).
+    pub body_limit: Option<usize>,
+    /// When JSON bodies are buffered (the layer's default when `None`).
+    pub buffer_json: Option<BufferJson>,
+}
+
+/// The cookie options of the `?domain=` query parameter.
+fn cookie_options(params: &HashMap<String, String>) -> CookieOptions {
+    match params.get("domain") {
+        Some(domain) => CookieOptions::default().domain(domain),
+        None => CookieOptions::default(),
+    }
 }
 
 /// Every framework, for `for framework in FRAMEWORKS { … }`.
@@ -73,13 +143,22 @@ impl Drop for TestServer {
 impl TestServer {
     /// Serves the test app with `manager` on `framework`.
     pub async fn start(framework: Framework, manager: JwtManager) -> Self {
+        Self::start_with(framework, manager, AppOptions::default()).await
+    }
+
+    /// Serves the test app with `manager` and layer `options` on `framework`.
+    pub async fn start_with(
+        framework: Framework,
+        manager: JwtManager,
+        options: AppOptions,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("local_addr: {e}"));
         let stop = match framework {
-            Framework::Axum => axum_app::serve(listener, manager),
-            Framework::Actix => actix_app::serve(listener, manager),
+            Framework::Axum => axum_app::serve(listener, manager, options),
+            Framework::Actix => actix_app::serve(listener, manager, options),
         };
         Self {
             framework,
@@ -118,18 +197,19 @@ impl TestServer {
         let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{:?}: request failed: {e}", self.framework));
+            .unwrap_or_else(|e| panic!("{}: request failed: {e}", self.framework));
         let status = response.status();
         let headers: HeaderMap = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .unwrap_or_else(|e| panic!("body: {e}"))
+            .unwrap_or_else(|e| panic!("{}: body: {e}", self.framework))
             .to_vec();
         TestResponse {
             status,
             headers,
             body,
+            framework: Some(self.framework),
         }
     }
 
@@ -137,6 +217,38 @@ impl TestServer {
     pub async fn get(&self, uri: &str, headers: &[(&str, &str)]) -> TestResponse {
         let raw: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
         self.send("GET", uri, &raw, None).await
+    }
+
+    /// `GET uri` with `Authorization: Bearer <token>`.
+    pub async fn get_bearer(&self, uri: &str, token: &str) -> TestResponse {
+        self.get(uri, &[("Authorization", &format!("Bearer {token}"))])
+            .await
+    }
+
+    /// `method uri` with text headers and no body.
+    pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let raw: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+        self.send(method, uri, &raw, None).await
+    }
+
+    /// `POST uri` with a body and, when given, its content type.
+    pub async fn post_body(
+        &self,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl AsRef<[u8]>,
+    ) -> TestResponse {
+        let mut raw: Vec<(&str, &[u8])> = Vec::new();
+        if let Some(ct) = content_type {
+            raw.push(("content-type", ct.as_bytes()));
+        }
+        self.send("POST", uri, &raw, Some(body.as_ref())).await
+    }
+
+    /// `POST uri` with a JSON body.
+    pub async fn post_json(&self, uri: &str, value: &Value) -> TestResponse {
+        self.post_body(uri, Some("application/json"), value.to_string())
+            .await
     }
 }
 
@@ -149,22 +261,97 @@ fn optional_body(identity: Option<&Value>) -> Value {
 }
 
 mod axum_app {
+    use std::collections::HashMap;
     use std::net::TcpListener;
 
     use axum::Router;
-    use axum::routing::get;
+    use axum::body::Bytes;
+    use axum::extract::{Query, State};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::{get, post};
     use jwt_extended::JwtManager;
-    use jwt_extended::axum::{AnyType, FlaskJson, Fresh, Jwt, Refresh};
+    use jwt_extended::axum::{
+        AnyType, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement, render_error,
+    };
+    use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
+
+    use super::{AllLocations, AppOptions, HeadersOnly, cookie_options};
+
+    type Params = Query<HashMap<String, String>>;
 
     fn foo_bar() -> FlaskJson<Value> {
         FlaskJson(json!({"foo": "bar"}))
     }
 
-    fn app(manager: JwtManager) -> Router {
-        Router::new()
+    async fn location<R: Requirement>(token: Jwt<R>) -> FlaskJson<Value> {
+        FlaskJson(json!({"foo": "bar", "location": token.location().as_str()}))
+    }
+
+    async fn only_headers(token: Jwt<HeadersOnly>) -> FlaskJson<Value> {
+        FlaskJson(json!({"location": token.location().as_str()}))
+    }
+
+    async fn echo(_token: Jwt, body: Bytes) -> FlaskJson<Value> {
+        FlaskJson(json!({"received": String::from_utf8_lossy(&body)}))
+    }
+
+    fn with_cookies(
+        jwt: &JwtManager,
+        cookies: Result<CookieSet, jwt_extended::Error>,
+        body: Value,
+    ) -> Response {
+        match cookies {
+            Ok(cookies) => (cookies, FlaskJson(body)).into_response(),
+            Err(e) => render_error(jwt, &e),
+        }
+    }
+
+    async fn access_token(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = match jwt.create_access_token("username") {
+            Ok(token) => {
+                jwt.set_access_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn refresh_token(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = match jwt.create_refresh_token("username") {
+            Ok(token) => {
+                jwt.set_refresh_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn delete_tokens(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = jwt.unset_jwt_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"logout": true}))
+    }
+
+    async fn delete_access(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = jwt.unset_access_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"access_revoked": true}))
+    }
+
+    async fn delete_refresh(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = jwt.unset_refresh_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"refresh_revoked": true}))
+    }
+
+    fn protected_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
             .route(
                 "/protected",
+                get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }),
+            )
+            .route(
+                "/post_protected",
                 get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }),
             )
             .route(
@@ -177,10 +364,19 @@ mod axum_app {
                     .post(|_: Jwt<Refresh>| async { foo_bar() }),
             )
             .route(
+                "/post_refresh_protected",
+                get(|_: Jwt<Refresh>| async { foo_bar() })
+                    .post(|_: Jwt<Refresh>| async { foo_bar() }),
+            )
+            .route(
                 "/any_protected",
                 get(|_: Jwt<AnyType>| async { foo_bar() })
                     .post(|_: Jwt<AnyType>| async { foo_bar() }),
             )
+    }
+
+    fn optional_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
             .route(
                 "/optional_protected",
                 get(|t: Option<Jwt>| async move {
@@ -191,33 +387,95 @@ mod axum_app {
                 }),
             )
             .route(
+                "/optional_post_protected",
+                get(|_: Option<Jwt>| async { foo_bar() })
+                    .post(|_: Option<Jwt>| async { foo_bar() }),
+            )
+    }
+
+    fn other_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route(
                 "/whoami",
                 get(|t: Jwt| async move { FlaskJson(json!({"sub": t.identity()})) }),
             )
-            .layer(jwt_extended::axum::JwtLayer::new(manager.clone()))
+            .route(
+                "/location",
+                get(location::<jwt_extended::axum::Access>)
+                    .post(location::<jwt_extended::axum::Access>),
+            )
+            .route(
+                "/location_all",
+                get(location::<AllLocations>).post(location::<AllLocations>),
+            )
+            .route("/only_headers", get(only_headers))
+            .route("/echo", post(echo))
+    }
+
+    fn cookie_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route("/access_token", get(access_token))
+            .route("/refresh_token", get(refresh_token))
+            .route("/delete_tokens", get(delete_tokens))
+            .route("/delete_access_tokens", get(delete_access))
+            .route("/delete_refresh_tokens", get(delete_refresh))
+    }
+
+    fn layer(manager: &JwtManager, options: AppOptions) -> JwtLayer {
+        let mut layer = JwtLayer::new(manager.clone());
+        if let Some(limit) = options.body_limit {
+            layer = layer.body_limit(limit);
+        }
+        if let Some(when) = options.buffer_json {
+            layer = layer.buffer_json(when);
+        }
+        layer
+    }
+
+    fn app(manager: JwtManager, options: AppOptions) -> Router {
+        let router = Router::new();
+        let router = protected_routes(router);
+        let router = optional_routes(router);
+        let router = other_routes(router);
+        cookie_routes(router)
+            .layer(layer(&manager, options))
             .with_state(manager)
     }
 
-    pub(super) fn serve(listener: TcpListener, manager: JwtManager) -> Box<dyn FnOnce() + Send> {
+    pub(super) fn serve(
+        listener: TcpListener,
+        manager: JwtManager,
+        options: AppOptions,
+    ) -> Box<dyn FnOnce() + Send> {
         listener
             .set_nonblocking(true)
             .unwrap_or_else(|e| panic!("nonblocking: {e}"));
         let listener =
             tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| panic!("listener: {e}"));
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app(manager)).await;
+            let _ = axum::serve(listener, app(manager, options)).await;
         });
         Box::new(move || task.abort())
     }
 }
 
 mod actix_app {
+    use std::collections::HashMap;
     use std::net::TcpListener;
 
-    use actix_web::{App, HttpServer, web};
+    use actix_web::{App, HttpResponse, HttpServer, web};
     use jwt_extended::JwtManager;
-    use jwt_extended::actix::{AnyType, FlaskJson, Fresh, Jwt, JwtMiddleware, Optional, Refresh};
+    use jwt_extended::actix::{
+        Access, AnyType, FlaskJson, Fresh, Jwt, JwtCookiesExt, JwtMiddleware, Optional, Refresh,
+        Requirement, render_error,
+    };
+    use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
+
+    use super::{AllLocations, AppOptions, HeadersOnly, cookie_options};
+
+    type Params = web::Query<HashMap<String, String>>;
+    type Manager = web::Data<JwtManager>;
 
     async fn foo_bar() -> FlaskJson<Value> {
         FlaskJson(json!({"foo": "bar"}))
@@ -227,12 +485,81 @@ mod actix_app {
         FlaskJson(super::optional_body(token.as_ref().map(|t| t.identity())))
     }
 
+    async fn optional_foo_bar(_: Optional<Jwt>) -> FlaskJson<Value> {
+        foo_bar().await
+    }
+
     async fn whoami(token: Jwt) -> FlaskJson<Value> {
         FlaskJson(json!({"sub": token.identity()}))
     }
 
-    fn routes(cfg: &mut web::ServiceConfig) {
+    async fn location<R: Requirement + 'static>(token: Jwt<R>) -> FlaskJson<Value> {
+        FlaskJson(json!({"foo": "bar", "location": token.location().as_str()}))
+    }
+
+    async fn only_headers(token: Jwt<HeadersOnly>) -> FlaskJson<Value> {
+        FlaskJson(json!({"location": token.location().as_str()}))
+    }
+
+    async fn echo(_token: Jwt, body: web::Bytes) -> FlaskJson<Value> {
+        FlaskJson(json!({"received": String::from_utf8_lossy(&body)}))
+    }
+
+    fn with_cookies(
+        jwt: &JwtManager,
+        cookies: Result<CookieSet, jwt_extended::Error>,
+        body: Value,
+    ) -> HttpResponse {
+        match cookies {
+            Ok(cookies) => {
+                let mut response = FlaskJson(body).into_response();
+                response.jwt_cookies(&cookies);
+                response
+            }
+            Err(e) => render_error(jwt, &e),
+        }
+    }
+
+    async fn access_token(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = match jwt.create_access_token("username") {
+            Ok(token) => {
+                jwt.set_access_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn refresh_token(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = match jwt.create_refresh_token("username") {
+            Ok(token) => {
+                jwt.set_refresh_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn delete_tokens(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = jwt.unset_jwt_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"logout": true}))
+    }
+
+    async fn delete_access(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = jwt.unset_access_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"access_revoked": true}))
+    }
+
+    async fn delete_refresh(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = jwt.unset_refresh_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"refresh_revoked": true}))
+    }
+
+    fn protected_routes(cfg: &mut web::ServiceConfig) {
         cfg.route("/protected", web::route().to(|_: Jwt| foo_bar()))
+            .route("/post_protected", web::route().to(|_: Jwt| foo_bar()))
             .route(
                 "/fresh_protected",
                 web::route().to(|_: Jwt<Fresh>| foo_bar()),
@@ -242,14 +569,52 @@ mod actix_app {
                 web::route().to(|_: Jwt<Refresh>| foo_bar()),
             )
             .route(
+                "/post_refresh_protected",
+                web::route().to(|_: Jwt<Refresh>| foo_bar()),
+            )
+            .route(
                 "/any_protected",
                 web::route().to(|_: Jwt<AnyType>| foo_bar()),
-            )
-            .route("/optional_protected", web::route().to(optional))
-            .route("/whoami", web::get().to(whoami));
+            );
     }
 
-    pub(super) fn serve(listener: TcpListener, manager: JwtManager) -> Box<dyn FnOnce() + Send> {
+    fn other_routes(cfg: &mut web::ServiceConfig) {
+        cfg.route("/optional_protected", web::route().to(optional))
+            .route(
+                "/optional_post_protected",
+                web::route().to(optional_foo_bar),
+            )
+            .route("/whoami", web::get().to(whoami))
+            .route("/location", web::route().to(location::<Access>))
+            .route("/location_all", web::route().to(location::<AllLocations>))
+            .route("/only_headers", web::get().to(only_headers))
+            .route("/echo", web::post().to(echo));
+    }
+
+    fn cookie_routes(cfg: &mut web::ServiceConfig) {
+        cfg.route("/access_token", web::get().to(access_token))
+            .route("/refresh_token", web::get().to(refresh_token))
+            .route("/delete_tokens", web::get().to(delete_tokens))
+            .route("/delete_access_tokens", web::get().to(delete_access))
+            .route("/delete_refresh_tokens", web::get().to(delete_refresh));
+    }
+
+    fn middleware(manager: &JwtManager, options: AppOptions) -> JwtMiddleware {
+        let mut middleware = JwtMiddleware::new(manager.clone());
+        if let Some(limit) = options.body_limit {
+            middleware = middleware.body_limit(limit);
+        }
+        if let Some(when) = options.buffer_json {
+            middleware = middleware.buffer_json(when);
+        }
+        middleware
+    }
+
+    pub(super) fn serve(
+        listener: TcpListener,
+        manager: JwtManager,
+        options: AppOptions,
+    ) -> Box<dyn FnOnce() + Send> {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -257,8 +622,10 @@ mod actix_app {
                 let server = HttpServer::new(move || {
                     App::new()
                         .app_data(data.clone())
-                        .wrap(JwtMiddleware::new(manager.clone()))
-                        .configure(routes)
+                        .wrap(middleware(&manager, options))
+                        .configure(protected_routes)
+                        .configure(other_routes)
+                        .configure(cookie_routes)
                 })
                 .workers(1)
                 .disable_signals()
