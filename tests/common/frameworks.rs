@@ -3,9 +3,10 @@
 //! tests send real HTTP requests to it (reqwest), looping over
 //! [`FRAMEWORKS`].
 //!
-//! Every [`TestResponse`] it returns names the framework that answered, so
-//! a failed assertion says which one (`TestResponse::assert_error`,
-//! `assert_json`, `assert_status`; other assertions print `{fw}`).
+//! A failed assertion says which framework failed: every [`TestResponse`]
+//! the server returns carries it (`TestResponse::assert_error`,
+//! `assert_json`, `assert_status` print it), and a server dropped while a
+//! test panics adds a note naming its framework, for every other assertion.
 //!
 //! The app (the reference's test routes, the union of what the suites use;
 //! every route answers GET and POST unless noted):
@@ -134,6 +135,10 @@ pub struct TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Unwinding from a failed assertion: say which framework it was.
+            eprintln!("note: the failure above happened on {}", self.framework);
+        }
         if let Some(stop) = self.stop.take() {
             stop();
         }
@@ -268,10 +273,10 @@ mod axum_app {
     use axum::body::Bytes;
     use axum::extract::{Query, State};
     use axum::response::{IntoResponse, Response};
-    use axum::routing::{get, post};
+    use axum::routing::{any, get, post};
     use jwt_extended::JwtManager;
     use jwt_extended::axum::{
-        AnyType, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement, render_error,
+        Access, AnyType, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement, render_error,
     };
     use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
@@ -344,52 +349,34 @@ mod axum_app {
         with_cookies(&jwt, Ok(cookies), json!({"refresh_revoked": true}))
     }
 
+    // Like actix's `web::route()`, these answer every method (OPTIONS too).
     fn protected_routes(router: Router<JwtManager>) -> Router<JwtManager> {
         router
-            .route(
-                "/protected",
-                get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }),
-            )
-            .route(
-                "/post_protected",
-                get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }),
-            )
-            .route(
-                "/fresh_protected",
-                get(|_: Jwt<Fresh>| async { foo_bar() }).post(|_: Jwt<Fresh>| async { foo_bar() }),
-            )
+            .route("/protected", any(|_: Jwt| async { foo_bar() }))
+            .route("/post_protected", any(|_: Jwt| async { foo_bar() }))
+            .route("/fresh_protected", any(|_: Jwt<Fresh>| async { foo_bar() }))
             .route(
                 "/refresh_protected",
-                get(|_: Jwt<Refresh>| async { foo_bar() })
-                    .post(|_: Jwt<Refresh>| async { foo_bar() }),
+                any(|_: Jwt<Refresh>| async { foo_bar() }),
             )
             .route(
                 "/post_refresh_protected",
-                get(|_: Jwt<Refresh>| async { foo_bar() })
-                    .post(|_: Jwt<Refresh>| async { foo_bar() }),
+                any(|_: Jwt<Refresh>| async { foo_bar() }),
             )
-            .route(
-                "/any_protected",
-                get(|_: Jwt<AnyType>| async { foo_bar() })
-                    .post(|_: Jwt<AnyType>| async { foo_bar() }),
-            )
+            .route("/any_protected", any(|_: Jwt<AnyType>| async { foo_bar() }))
     }
 
     fn optional_routes(router: Router<JwtManager>) -> Router<JwtManager> {
         router
             .route(
                 "/optional_protected",
-                get(|t: Option<Jwt>| async move {
-                    FlaskJson(super::optional_body(t.as_ref().map(|t| t.identity())))
-                })
-                .post(|t: Option<Jwt>| async move {
+                any(|t: Option<Jwt>| async move {
                     FlaskJson(super::optional_body(t.as_ref().map(|t| t.identity())))
                 }),
             )
             .route(
                 "/optional_post_protected",
-                get(|_: Option<Jwt>| async { foo_bar() })
-                    .post(|_: Option<Jwt>| async { foo_bar() }),
+                any(|_: Option<Jwt>| async { foo_bar() }),
             )
     }
 
@@ -399,15 +386,8 @@ mod axum_app {
                 "/whoami",
                 get(|t: Jwt| async move { FlaskJson(json!({"sub": t.identity()})) }),
             )
-            .route(
-                "/location",
-                get(location::<jwt_extended::axum::Access>)
-                    .post(location::<jwt_extended::axum::Access>),
-            )
-            .route(
-                "/location_all",
-                get(location::<AllLocations>).post(location::<AllLocations>),
-            )
+            .route("/location", any(location::<Access>))
+            .route("/location_all", any(location::<AllLocations>))
             .route("/only_headers", get(only_headers))
             .route("/echo", post(echo))
     }
