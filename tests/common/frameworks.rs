@@ -250,11 +250,105 @@ impl TestServer {
         self.send("POST", uri, &raw, Some(body.as_ref())).await
     }
 
+    /// `POST uri` with a body sent in chunks (`Transfer-Encoding: chunked`,
+    /// no `Content-Length`), written by hand on a plain TCP connection: the
+    /// server learns the size only by reading.
+    pub async fn post_chunked(&self, uri: &str, content_type: &str, body: &[u8]) -> TestResponse {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let host = self.base.trim_start_matches("http://");
+        let mut request = format!(
+            "POST {uri} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes();
+        for chunk in body.chunks(512) {
+            request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            request.extend_from_slice(chunk);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+        let mut stream = tokio::net::TcpStream::connect(host)
+            .await
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", self.framework));
+        stream
+            .write_all(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: write: {e}", self.framework));
+        let mut raw = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        // Read until the server closes (a reset after the answer is fine).
+        while let Ok(n) = stream.read(&mut buffer).await {
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buffer[..n]);
+        }
+        parse_http1(&raw, self.framework)
+    }
+
     /// `POST uri` with a JSON body.
     pub async fn post_json(&self, uri: &str, value: &Value) -> TestResponse {
         self.post_body(uri, Some("application/json"), value.to_string())
             .await
     }
+}
+
+/// An HTTP/1.1 response read whole from the wire.
+fn parse_http1(raw: &[u8], framework: Framework) -> TestResponse {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("{framework}: no complete response: {raw:?}"));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or_else(|| panic!("{framework}: bad status line: {head}"));
+    let mut headers = HeaderMap::new();
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            let name = axum::http::HeaderName::from_bytes(name.trim().as_bytes());
+            let value = axum::http::HeaderValue::from_str(value.trim());
+            if let (Ok(name), Ok(value)) = (name, value) {
+                headers.append(name, value);
+            }
+        }
+    }
+    let rest = &raw[split + 4..];
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_vec()
+    };
+    TestResponse {
+        status,
+        headers,
+        body,
+        framework: Some(framework),
+    }
+}
+
+/// The data of a chunked body.
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .unwrap_or_default();
+        if size == 0 || rest.len() < end + 2 + size {
+            break;
+        }
+        body.extend_from_slice(&rest[end + 2..end + 2 + size]);
+        rest = &rest[(end + 4 + size).min(rest.len())..];
+    }
+    body
 }
 
 /// The optional route's answer.
