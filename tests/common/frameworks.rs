@@ -24,6 +24,10 @@
 //! | `/location_all` | `Jwt<`[`AllLocations`]`>` | as `/location` |
 //! | `/only_headers` (GET) | `Jwt<`[`HeadersOnly`]`>` | `{"location": …}` |
 //! | `/echo` (POST) | `Jwt` and the body | `{"received": <body text>}` |
+//! | `/optional_identity` | optional `Jwt` | `{"foo": "baz"}` with an identity, `{"foo": "bar"}` without |
+//! | `/headers_protected` | `Jwt<`[`HeadersOnly`]`>` | `{"foo": "bar"}` |
+//! | `/verified_by_hand` (GET) | `verify_jwt_in_request` in the handler | `{"foo": "bar", "alg": …, "sub": …}` |
+//! | `/decode_expired` (GET, unprotected) | `decode_token` of an expired token | `{"msg": "baz"}` or the configured error |
 //! | `/access_token`, `/refresh_token` (GET, `?domain=`) | manager | sets the cookies, `{"login": true}` |
 //! | `/delete_tokens`, `/delete_access_tokens`, `/delete_refresh_tokens` (GET, `?domain=`) | manager | unsets them |
 //!
@@ -33,13 +37,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use jwt_extended::axum::BufferJson;
 use jwt_extended::config::TokenLocation;
 use jwt_extended::cookies::CookieOptions;
 use jwt_extended::{JwtManager, JwtManagerBuilder, VerifyOptions};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::TestResponse;
 
@@ -122,6 +127,144 @@ impl Framework {
                 })
             }
         }
+    }
+}
+
+/// The reference's error loaders, for [`Framework::loader_response`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loader {
+    Expired,
+    InvalidToken,
+    Unauthorized,
+    NeedsFresh,
+    Revoked,
+    VerificationFailed,
+    UserLookupError,
+}
+
+/// What a loader was called with (empty header and claims for the loaders
+/// given only a message).
+#[derive(Debug, Clone, Default)]
+pub struct LoaderCall {
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+    pub message: String,
+}
+
+/// The calls of a registered loader, recorded for the test to check after
+/// the request: a loader runs inside the server, where a failed assertion
+/// would only drop the connection.
+#[derive(Debug, Clone, Default)]
+pub struct Calls(Arc<Mutex<Vec<LoaderCall>>>);
+
+impl Calls {
+    fn record(&self, header: &Map<String, Value>, claims: &Map<String, Value>, message: &str) {
+        if let Ok(mut calls) = self.0.lock() {
+            calls.push(LoaderCall {
+                header: header.clone(),
+                claims: claims.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+
+    /// Every call so far.
+    pub fn all(&self) -> Vec<LoaderCall> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// The last call (panics if the loader was never called).
+    #[track_caller]
+    pub fn last(&self) -> LoaderCall {
+        self.all()
+            .pop()
+            .unwrap_or_else(|| panic!("the loader was never called"))
+    }
+}
+
+/// Registers `$loader` on `$builder` answering `$respond()`, recording its
+/// calls in `$calls`; expanded once per framework (the loaders have the
+/// same names and arguments, and framework-specific responses).
+macro_rules! register_loader {
+    ($builder:expr, $loader:expr, $calls:expr, $respond:expr) => {{
+        let calls = $calls;
+        let respond = $respond;
+        let none = Map::new();
+        match $loader {
+            Loader::Expired => $builder.expired_token_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::NeedsFresh => $builder.needs_fresh_token_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::Revoked => $builder.revoked_token_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::VerificationFailed => $builder.token_verification_failed_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::UserLookupError => $builder.user_lookup_error_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::InvalidToken => $builder.invalid_token_loader(move |m: &str| {
+                calls.record(&none, &none, m);
+                respond()
+            }),
+            Loader::Unauthorized => $builder.unauthorized_loader(move |m: &str| {
+                calls.record(&none, &none, m);
+                respond()
+            }),
+        }
+    }};
+}
+
+impl Framework {
+    /// Registers `loader` through this framework's builder extension,
+    /// answering `status` with `body` (Flask-style JSON); the returned
+    /// [`Calls`] record what it was called with.
+    pub fn loader_response(
+        self,
+        builder: JwtManagerBuilder,
+        loader: Loader,
+        status: u16,
+        body: Value,
+    ) -> (JwtManagerBuilder, Calls) {
+        let calls = Calls::default();
+        let builder = match self {
+            Framework::Axum => {
+                use jwt_extended::axum::{FlaskJson, JwtManagerBuilderExt};
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+                register_loader!(builder, loader, calls.clone(), move || (
+                    status,
+                    FlaskJson(body.clone())
+                ))
+            }
+            Framework::Actix => {
+                use actix_web::http::StatusCode as ActixStatus;
+                use jwt_extended::actix::{FlaskJson, JwtManagerBuilderExt};
+                let status = ActixStatus::from_u16(status).unwrap_or(ActixStatus::IM_A_TEAPOT);
+                register_loader!(builder, loader, calls.clone(), move || FlaskJson(
+                    body.clone()
+                )
+                .with_status(status))
+            }
+        };
+        (builder, calls)
     }
 }
 
@@ -351,6 +494,32 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
     body
 }
 
+/// `/optional_identity`'s answer (`if get_jwt_identity():` in the
+/// reference's `optional_protected`).
+fn identity_body(identity: Option<&Value>) -> Value {
+    let has_identity = identity.is_some_and(|i| !i.is_null());
+    json!({"foo": if has_identity { "baz" } else { "bar" }})
+}
+
+/// `/verified_by_hand`'s answer.
+fn verified_body(verified: Option<&jwt_extended::Verified>) -> Value {
+    match verified {
+        Some(v) => json!({
+            "foo": "bar",
+            "alg": v.token().header()["alg"],
+            "sub": v.token().claims()["sub"],
+        }),
+        None => json!({"foo": "no token"}),
+    }
+}
+
+/// An access token for `username` that expired a minute ago.
+fn expired_token(jwt: &JwtManager) -> Result<String, jwt_extended::Error> {
+    jwt.access_token("username")
+        .expires_at(std::time::SystemTime::now() - std::time::Duration::from_secs(60))
+        .create()
+}
+
 /// The optional route's answer.
 fn optional_body(identity: Option<&Value>) -> Value {
     match identity {
@@ -371,6 +540,7 @@ mod axum_app {
     use jwt_extended::JwtManager;
     use jwt_extended::axum::{
         Access, AnyType, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement, render_error,
+        verify_jwt_in_request,
     };
     use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
@@ -393,6 +563,29 @@ mod axum_app {
 
     async fn echo(_token: Jwt, body: Bytes) -> FlaskJson<Value> {
         FlaskJson(json!({"received": String::from_utf8_lossy(&body)}))
+    }
+
+    async fn verified_by_hand(
+        State(jwt): State<JwtManager>,
+        request: axum::extract::Request,
+    ) -> Response {
+        let (mut parts, _) = request.into_parts();
+        let options = jwt_extended::VerifyOptions::new();
+        match verify_jwt_in_request(&mut parts, &jwt, &options).await {
+            Ok(verified) => FlaskJson(super::verified_body(verified.as_ref())).into_response(),
+            Err(rejection) => rejection.into_response(),
+        }
+    }
+
+    async fn decode_expired(State(jwt): State<JwtManager>) -> Response {
+        let token = match super::expired_token(&jwt) {
+            Ok(token) => token,
+            Err(error) => return render_error(&jwt, &error),
+        };
+        match jwt.decode_token(&token).await {
+            Ok(_) => FlaskJson(json!({"msg": "baz"})).into_response(),
+            Err(error) => render_error(&jwt, &error),
+        }
     }
 
     fn with_cookies(
@@ -484,6 +677,18 @@ mod axum_app {
             .route("/location_all", any(location::<AllLocations>))
             .route("/only_headers", get(only_headers))
             .route("/echo", post(echo))
+            .route(
+                "/optional_identity",
+                any(|t: Option<Jwt>| async move {
+                    FlaskJson(super::identity_body(t.as_ref().map(|t| t.identity())))
+                }),
+            )
+            .route(
+                "/headers_protected",
+                any(|_: Jwt<HeadersOnly>| async { foo_bar() }),
+            )
+            .route("/verified_by_hand", get(verified_by_hand))
+            .route("/decode_expired", get(decode_expired))
     }
 
     fn cookie_routes(router: Router<JwtManager>) -> Router<JwtManager> {
@@ -537,11 +742,11 @@ mod actix_app {
     use std::collections::HashMap;
     use std::net::TcpListener;
 
-    use actix_web::{App, HttpResponse, HttpServer, web};
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
     use jwt_extended::JwtManager;
     use jwt_extended::actix::{
-        Access, AnyType, FlaskJson, Fresh, Jwt, JwtCookiesExt, JwtMiddleware, Optional, Refresh,
-        Requirement, render_error,
+        Access, AnyType, FlaskJson, Fresh, Jwt, JwtCookiesExt, JwtMiddleware, JwtRejection,
+        Optional, Refresh, Requirement, manager_for, render_error, verify_jwt_in_request,
     };
     use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
@@ -577,6 +782,28 @@ mod actix_app {
 
     async fn echo(_token: Jwt, body: web::Bytes) -> FlaskJson<Value> {
         FlaskJson(json!({"received": String::from_utf8_lossy(&body)}))
+    }
+
+    async fn optional_identity(Optional(token): Optional<Jwt>) -> FlaskJson<Value> {
+        FlaskJson(super::identity_body(token.as_ref().map(|t| t.identity())))
+    }
+
+    async fn verified_by_hand(request: HttpRequest) -> Result<FlaskJson<Value>, JwtRejection> {
+        let jwt = manager_for(&request).map_err(JwtRejection::from_error)?;
+        let options = jwt_extended::VerifyOptions::new();
+        let verified = verify_jwt_in_request(&request, &jwt, &options).await?;
+        Ok(FlaskJson(super::verified_body(verified.as_ref())))
+    }
+
+    async fn decode_expired(jwt: Manager) -> HttpResponse {
+        let token = match super::expired_token(&jwt) {
+            Ok(token) => token,
+            Err(error) => return render_error(&jwt, &error),
+        };
+        match jwt.decode_token(&token).await {
+            Ok(_) => FlaskJson(json!({"msg": "baz"})).into_response(),
+            Err(error) => render_error(&jwt, &error),
+        }
     }
 
     fn with_cookies(
@@ -662,7 +889,14 @@ mod actix_app {
             .route("/location", web::route().to(location::<Access>))
             .route("/location_all", web::route().to(location::<AllLocations>))
             .route("/only_headers", web::get().to(only_headers))
-            .route("/echo", web::post().to(echo));
+            .route("/echo", web::post().to(echo))
+            .route("/optional_identity", web::route().to(optional_identity))
+            .route(
+                "/headers_protected",
+                web::route().to(|_: Jwt<HeadersOnly>| foo_bar()),
+            )
+            .route("/verified_by_hand", web::get().to(verified_by_hand))
+            .route("/decode_expired", web::get().to(decode_expired));
     }
 
     fn cookie_routes(cfg: &mut web::ServiceConfig) {
