@@ -39,6 +39,43 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Quick start (actix-web)
+//!
+//! With the `actix` feature: the manager in `web::Data`, the same
+//! extractors (`actix::Jwt`, `Optional<Jwt>` for optional routes).
+//!
+//! ```no_run
+//! # #[cfg(feature = "actix")]
+//! # mod app {
+//! use actix_web::{App, HttpServer, web};
+//! use jwt_extended::{JwtConfig, JwtManager, actix::{FlaskJson, Jwt, JwtRejection, RejectExt}};
+//! use serde_json::{Value, json};
+//!
+//! async fn login(jwt: web::Data<JwtManager>) -> Result<FlaskJson<Value>, JwtRejection> {
+//!     let token = jwt.create_access_token("alice").reject(&jwt)?;
+//!     Ok(FlaskJson(json!({ "access_token": token })))
+//! }
+//!
+//! async fn protected(token: Jwt) -> FlaskJson<Value> {
+//!     FlaskJson(json!({ "logged_in_as": token.identity() }))
+//! }
+//!
+//! pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = web::Data::new(JwtManager::new(JwtConfig::new().with_secret_key("super-secret"))?);
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .app_data(jwt.clone())
+//!             .route("/login", web::post().to(login))
+//!             .route("/protected", web::get().to(protected))
+//!     })
+//!     .bind(("127.0.0.1", 5000))?
+//!     .run()
+//!     .await?;
+//!     Ok(())
+//! }
+//! # }
+//! ```
+//!
 //! ## Layers of the crate
 //!
 //! - [`config`]: every `JWT_*` option with the reference's default, validated
@@ -57,8 +94,8 @@
 //!   (`Jwt<R>`, `Optional<…>`, `CurrentUser<U, R>`, `Claims<T, R>`), error
 //!   responses, cookie helpers and a body-buffering middleware. Requirements
 //!   and guards ([`requirement`]) are shared by both frameworks.
-//! - [`manual`]: topics in prose (coming from Flask, cookies and CSRF,
-//!   defaults and deviations).
+//! - [`manual`]: topics in prose (coming from Flask, on axum and on
+//!   actix-web; cookies and CSRF; defaults and deviations).
 //!
 //! ## Features
 //!

@@ -71,6 +71,7 @@ async fn misconfigured(app: &Router, token: &str) -> (TestResponse, String) {
         status: parts.status,
         headers: parts.headers,
         body,
+        framework: None,
     };
     (response, detail)
 }

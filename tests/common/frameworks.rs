@@ -3,17 +3,48 @@
 //! tests send real HTTP requests to it (reqwest), looping over
 //! [`FRAMEWORKS`].
 //!
-//! The app (the reference's test routes): `/protected` (access token,
-//! `{"foo": "bar"}`), `/fresh_protected`, `/refresh_protected`,
-//! `/any_protected` (`verify_type=False`), `/optional_protected`
-//! (`{"foo": "bar"}` with a token, `{"foo": "baz"}` without) and `/whoami`
-//! (`{"sub": <identity>}`), each for GET and POST.
+//! A failed assertion says which framework failed: every [`TestResponse`]
+//! the server returns carries it (`TestResponse::assert_error`,
+//! `assert_json`, `assert_status` print it), and a server dropped while a
+//! test panics adds a note naming its framework, for every other assertion.
+//!
+//! The app (the reference's test routes, the union of what the suites use;
+//! every route answers GET and POST unless noted):
+//!
+//! | Route | Extractor | Answer |
+//! |---|---|---|
+//! | `/protected`, `/post_protected` | `Jwt` | `{"foo": "bar"}` |
+//! | `/fresh_protected` | `Jwt<Fresh>` | `{"foo": "bar"}` |
+//! | `/refresh_protected`, `/post_refresh_protected` | `Jwt<Refresh>` | `{"foo": "bar"}` |
+//! | `/any_protected` | `Jwt<AnyType>` (`verify_type=False`) | `{"foo": "bar"}` |
+//! | `/optional_protected` | optional `Jwt` | `{"foo": "bar"}` with a token, `{"foo": "baz"}` without |
+//! | `/optional_post_protected` | optional `Jwt` | `{"foo": "bar"}` |
+//! | `/whoami` (GET) | `Jwt` | `{"sub": <identity>}` |
+//! | `/location` | `Jwt` | `{"foo": "bar", "location": <where the token was>}` |
+//! | `/location_all` | `Jwt<`[`AllLocations`]`>` | as `/location` |
+//! | `/only_headers` (GET) | `Jwt<`[`HeadersOnly`]`>` | `{"location": …}` |
+//! | `/echo` (POST) | `Jwt` and the body | `{"received": <body text>}` |
+//! | `/optional_identity` | optional `Jwt` | `{"foo": "baz"}` with an identity, `{"foo": "bar"}` without |
+//! | `/headers_protected` | `Jwt<`[`HeadersOnly`]`>` | `{"foo": "bar"}` |
+//! | `/verified_by_hand` (GET) | `verify_jwt_in_request` in the handler | `{"foo": "bar", "alg": …, "sub": …}` |
+//! | `/decode_expired` (GET, unprotected) | `decode_token` of an expired token | `{"msg": "baz"}` or the configured error |
+//! | `/access_token`, `/refresh_token` (GET, `?domain=`) | manager | sets the cookies, `{"login": true}` |
+//! | `/delete_tokens`, `/delete_access_tokens`, `/delete_refresh_tokens` (GET, `?domain=`) | manager | unsets them |
+//!
+//! The JWT layer (axum `JwtLayer`, actix `JwtMiddleware`) wraps every
+//! route; [`AppOptions`] sets its body limit and JSON buffering.
 
+use std::collections::HashMap;
+use std::fmt;
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
-use jwt_extended::{JwtManager, JwtManagerBuilder};
-use serde_json::{Value, json};
+use jwt_extended::axum::BufferJson;
+use jwt_extended::config::TokenLocation;
+use jwt_extended::cookies::CookieOptions;
+use jwt_extended::{JwtManager, JwtManagerBuilder, VerifyOptions};
+use serde_json::{Map, Value, json};
 
 use super::TestResponse;
 
@@ -22,6 +53,51 @@ use super::TestResponse;
 pub enum Framework {
     Axum,
     Actix,
+}
+
+impl fmt::Display for Framework {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Framework::Axum => "axum",
+            Framework::Actix => "actix-web",
+        })
+    }
+}
+
+/// The reference's `jwt_required(locations=[...all four...])`.
+pub struct AllLocations;
+
+impl jwt_extended::axum::Requirement for AllLocations {
+    const OPTIONS: VerifyOptions = VerifyOptions::new().locations(&[
+        TokenLocation::Headers,
+        TokenLocation::Cookies,
+        TokenLocation::QueryString,
+        TokenLocation::Json,
+    ]);
+}
+
+/// The reference's `jwt_required(locations="headers")`.
+pub struct HeadersOnly;
+
+impl jwt_extended::axum::Requirement for HeadersOnly {
+    const OPTIONS: VerifyOptions = VerifyOptions::new().locations(&[TokenLocation::Headers]);
+}
+
+/// How the JWT layer of the test app is set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppOptions {
+    /// The largest body buffered (the layer's default when `None`).
+    pub body_limit: Option<usize>,
+    /// When JSON bodies are buffered (the layer's default when `None`).
+    pub buffer_json: Option<BufferJson>,
+}
+
+/// The cookie options of the `?domain=` query parameter.
+fn cookie_options(params: &HashMap<String, String>) -> CookieOptions {
+    match params.get("domain") {
+        Some(domain) => CookieOptions::default().domain(domain),
+        None => CookieOptions::default(),
+    }
 }
 
 /// Every framework, for `for framework in FRAMEWORKS { … }`.
@@ -54,6 +130,144 @@ impl Framework {
     }
 }
 
+/// The reference's error loaders, for [`Framework::loader_response`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loader {
+    Expired,
+    InvalidToken,
+    Unauthorized,
+    NeedsFresh,
+    Revoked,
+    VerificationFailed,
+    UserLookupError,
+}
+
+/// What a loader was called with (empty header and claims for the loaders
+/// given only a message).
+#[derive(Debug, Clone, Default)]
+pub struct LoaderCall {
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+    pub message: String,
+}
+
+/// The calls of a registered loader, recorded for the test to check after
+/// the request: a loader runs inside the server, where a failed assertion
+/// would only drop the connection.
+#[derive(Debug, Clone, Default)]
+pub struct Calls(Arc<Mutex<Vec<LoaderCall>>>);
+
+impl Calls {
+    fn record(&self, header: &Map<String, Value>, claims: &Map<String, Value>, message: &str) {
+        if let Ok(mut calls) = self.0.lock() {
+            calls.push(LoaderCall {
+                header: header.clone(),
+                claims: claims.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+
+    /// Every call so far.
+    pub fn all(&self) -> Vec<LoaderCall> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// The last call (panics if the loader was never called).
+    #[track_caller]
+    pub fn last(&self) -> LoaderCall {
+        self.all()
+            .pop()
+            .unwrap_or_else(|| panic!("the loader was never called"))
+    }
+}
+
+/// Registers `$loader` on `$builder` answering `$respond()`, recording its
+/// calls in `$calls`; expanded once per framework (the loaders have the
+/// same names and arguments, and framework-specific responses).
+macro_rules! register_loader {
+    ($builder:expr, $loader:expr, $calls:expr, $respond:expr) => {{
+        let calls = $calls;
+        let respond = $respond;
+        let none = Map::new();
+        match $loader {
+            Loader::Expired => $builder.expired_token_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::NeedsFresh => $builder.needs_fresh_token_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::Revoked => $builder.revoked_token_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::VerificationFailed => $builder.token_verification_failed_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::UserLookupError => $builder.user_lookup_error_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    calls.record(h, c, m);
+                    respond()
+                },
+            ),
+            Loader::InvalidToken => $builder.invalid_token_loader(move |m: &str| {
+                calls.record(&none, &none, m);
+                respond()
+            }),
+            Loader::Unauthorized => $builder.unauthorized_loader(move |m: &str| {
+                calls.record(&none, &none, m);
+                respond()
+            }),
+        }
+    }};
+}
+
+impl Framework {
+    /// Registers `loader` through this framework's builder extension,
+    /// answering `status` with `body` (Flask-style JSON); the returned
+    /// [`Calls`] record what it was called with.
+    pub fn loader_response(
+        self,
+        builder: JwtManagerBuilder,
+        loader: Loader,
+        status: u16,
+        body: Value,
+    ) -> (JwtManagerBuilder, Calls) {
+        let calls = Calls::default();
+        let builder = match self {
+            Framework::Axum => {
+                use jwt_extended::axum::{FlaskJson, JwtManagerBuilderExt};
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+                register_loader!(builder, loader, calls.clone(), move || (
+                    status,
+                    FlaskJson(body.clone())
+                ))
+            }
+            Framework::Actix => {
+                use actix_web::http::StatusCode as ActixStatus;
+                use jwt_extended::actix::{FlaskJson, JwtManagerBuilderExt};
+                let status = ActixStatus::from_u16(status).unwrap_or(ActixStatus::IM_A_TEAPOT);
+                register_loader!(builder, loader, calls.clone(), move || FlaskJson(
+                    body.clone()
+                )
+                .with_status(status))
+            }
+        };
+        (builder, calls)
+    }
+}
+
 /// The test app, served on `127.0.0.1:<free port>` until dropped.
 pub struct TestServer {
     pub framework: Framework,
@@ -64,6 +278,10 @@ pub struct TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Unwinding from a failed assertion: say which framework it was.
+            eprintln!("note: the failure above happened on {}", self.framework);
+        }
         if let Some(stop) = self.stop.take() {
             stop();
         }
@@ -73,13 +291,22 @@ impl Drop for TestServer {
 impl TestServer {
     /// Serves the test app with `manager` on `framework`.
     pub async fn start(framework: Framework, manager: JwtManager) -> Self {
+        Self::start_with(framework, manager, AppOptions::default()).await
+    }
+
+    /// Serves the test app with `manager` and layer `options` on `framework`.
+    pub async fn start_with(
+        framework: Framework,
+        manager: JwtManager,
+        options: AppOptions,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("local_addr: {e}"));
         let stop = match framework {
-            Framework::Axum => axum_app::serve(listener, manager),
-            Framework::Actix => actix_app::serve(listener, manager),
+            Framework::Axum => axum_app::serve(listener, manager, options),
+            Framework::Actix => actix_app::serve(listener, manager, options),
         };
         Self {
             framework,
@@ -118,18 +345,19 @@ impl TestServer {
         let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{:?}: request failed: {e}", self.framework));
+            .unwrap_or_else(|e| panic!("{}: request failed: {e}", self.framework));
         let status = response.status();
         let headers: HeaderMap = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .unwrap_or_else(|e| panic!("body: {e}"))
+            .unwrap_or_else(|e| panic!("{}: body: {e}", self.framework))
             .to_vec();
         TestResponse {
             status,
             headers,
             body,
+            framework: Some(self.framework),
         }
     }
 
@@ -138,6 +366,158 @@ impl TestServer {
         let raw: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
         self.send("GET", uri, &raw, None).await
     }
+
+    /// `GET uri` with `Authorization: Bearer <token>`.
+    pub async fn get_bearer(&self, uri: &str, token: &str) -> TestResponse {
+        self.get(uri, &[("Authorization", &format!("Bearer {token}"))])
+            .await
+    }
+
+    /// `method uri` with text headers and no body.
+    pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let raw: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+        self.send(method, uri, &raw, None).await
+    }
+
+    /// `POST uri` with a body and, when given, its content type.
+    pub async fn post_body(
+        &self,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl AsRef<[u8]>,
+    ) -> TestResponse {
+        let mut raw: Vec<(&str, &[u8])> = Vec::new();
+        if let Some(ct) = content_type {
+            raw.push(("content-type", ct.as_bytes()));
+        }
+        self.send("POST", uri, &raw, Some(body.as_ref())).await
+    }
+
+    /// `POST uri` with a body sent in chunks (`Transfer-Encoding: chunked`,
+    /// no `Content-Length`), written by hand on a plain TCP connection: the
+    /// server learns the size only by reading.
+    pub async fn post_chunked(&self, uri: &str, content_type: &str, body: &[u8]) -> TestResponse {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let host = self.base.trim_start_matches("http://");
+        let mut request = format!(
+            "POST {uri} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes();
+        for chunk in body.chunks(512) {
+            request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            request.extend_from_slice(chunk);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+        let mut stream = tokio::net::TcpStream::connect(host)
+            .await
+            .unwrap_or_else(|e| panic!("{}: connect: {e}", self.framework));
+        stream
+            .write_all(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{}: write: {e}", self.framework));
+        let mut raw = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        // Read until the server closes (a reset after the answer is fine).
+        while let Ok(n) = stream.read(&mut buffer).await {
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buffer[..n]);
+        }
+        parse_http1(&raw, self.framework)
+    }
+
+    /// `POST uri` with a JSON body.
+    pub async fn post_json(&self, uri: &str, value: &Value) -> TestResponse {
+        self.post_body(uri, Some("application/json"), value.to_string())
+            .await
+    }
+}
+
+/// An HTTP/1.1 response read whole from the wire.
+fn parse_http1(raw: &[u8], framework: Framework) -> TestResponse {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("{framework}: no complete response: {raw:?}"));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or_else(|| panic!("{framework}: bad status line: {head}"));
+    let mut headers = HeaderMap::new();
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            let name = axum::http::HeaderName::from_bytes(name.trim().as_bytes());
+            let value = axum::http::HeaderValue::from_str(value.trim());
+            if let (Ok(name), Ok(value)) = (name, value) {
+                headers.append(name, value);
+            }
+        }
+    }
+    let rest = &raw[split + 4..];
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_vec()
+    };
+    TestResponse {
+        status,
+        headers,
+        body,
+        framework: Some(framework),
+    }
+}
+
+/// The data of a chunked body.
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .unwrap_or_default();
+        if size == 0 || rest.len() < end + 2 + size {
+            break;
+        }
+        body.extend_from_slice(&rest[end + 2..end + 2 + size]);
+        rest = &rest[(end + 4 + size).min(rest.len())..];
+    }
+    body
+}
+
+/// `/optional_identity`'s answer (`if get_jwt_identity():` in the
+/// reference's `optional_protected`).
+fn identity_body(identity: Option<&Value>) -> Value {
+    let has_identity = identity.is_some_and(|i| !i.is_null());
+    json!({"foo": if has_identity { "baz" } else { "bar" }})
+}
+
+/// `/verified_by_hand`'s answer.
+fn verified_body(verified: Option<&jwt_extended::Verified>) -> Value {
+    match verified {
+        Some(v) => json!({
+            "foo": "bar",
+            "alg": v.token().header()["alg"],
+            "sub": v.token().claims()["sub"],
+        }),
+        None => json!({"foo": "no token"}),
+    }
+}
+
+/// An access token for `username` that expired a minute ago.
+fn expired_token(jwt: &JwtManager) -> Result<String, jwt_extended::Error> {
+    jwt.access_token("username")
+        .expires_at(std::time::SystemTime::now() - std::time::Duration::from_secs(60))
+        .create()
 }
 
 /// The optional route's answer.
@@ -149,75 +529,232 @@ fn optional_body(identity: Option<&Value>) -> Value {
 }
 
 mod axum_app {
+    use std::collections::HashMap;
     use std::net::TcpListener;
 
     use axum::Router;
-    use axum::routing::get;
+    use axum::body::Bytes;
+    use axum::extract::{Query, State};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::{any, get, post};
     use jwt_extended::JwtManager;
-    use jwt_extended::axum::{AnyType, FlaskJson, Fresh, Jwt, Refresh};
+    use jwt_extended::axum::{
+        Access, AnyType, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement, render_error,
+        verify_jwt_in_request,
+    };
+    use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
+
+    use super::{AllLocations, AppOptions, HeadersOnly, cookie_options};
+
+    type Params = Query<HashMap<String, String>>;
 
     fn foo_bar() -> FlaskJson<Value> {
         FlaskJson(json!({"foo": "bar"}))
     }
 
-    fn app(manager: JwtManager) -> Router {
-        Router::new()
-            .route(
-                "/protected",
-                get(|_: Jwt| async { foo_bar() }).post(|_: Jwt| async { foo_bar() }),
-            )
-            .route(
-                "/fresh_protected",
-                get(|_: Jwt<Fresh>| async { foo_bar() }).post(|_: Jwt<Fresh>| async { foo_bar() }),
-            )
+    async fn location<R: Requirement>(token: Jwt<R>) -> FlaskJson<Value> {
+        FlaskJson(json!({"foo": "bar", "location": token.location().as_str()}))
+    }
+
+    async fn only_headers(token: Jwt<HeadersOnly>) -> FlaskJson<Value> {
+        FlaskJson(json!({"location": token.location().as_str()}))
+    }
+
+    async fn echo(_token: Jwt, body: Bytes) -> FlaskJson<Value> {
+        FlaskJson(json!({"received": String::from_utf8_lossy(&body)}))
+    }
+
+    async fn verified_by_hand(
+        State(jwt): State<JwtManager>,
+        request: axum::extract::Request,
+    ) -> Response {
+        let (mut parts, _) = request.into_parts();
+        let options = jwt_extended::VerifyOptions::new();
+        match verify_jwt_in_request(&mut parts, &jwt, &options).await {
+            Ok(verified) => FlaskJson(super::verified_body(verified.as_ref())).into_response(),
+            Err(rejection) => rejection.into_response(),
+        }
+    }
+
+    async fn decode_expired(State(jwt): State<JwtManager>) -> Response {
+        let token = match super::expired_token(&jwt) {
+            Ok(token) => token,
+            Err(error) => return render_error(&jwt, &error),
+        };
+        match jwt.decode_token(&token).await {
+            Ok(_) => FlaskJson(json!({"msg": "baz"})).into_response(),
+            Err(error) => render_error(&jwt, &error),
+        }
+    }
+
+    fn with_cookies(
+        jwt: &JwtManager,
+        cookies: Result<CookieSet, jwt_extended::Error>,
+        body: Value,
+    ) -> Response {
+        match cookies {
+            Ok(cookies) => (cookies, FlaskJson(body)).into_response(),
+            Err(e) => render_error(jwt, &e),
+        }
+    }
+
+    async fn access_token(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = match jwt.create_access_token("username") {
+            Ok(token) => {
+                jwt.set_access_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn refresh_token(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = match jwt.create_refresh_token("username") {
+            Ok(token) => {
+                jwt.set_refresh_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn delete_tokens(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = jwt.unset_jwt_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"logout": true}))
+    }
+
+    async fn delete_access(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = jwt.unset_access_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"access_revoked": true}))
+    }
+
+    async fn delete_refresh(State(jwt): State<JwtManager>, Query(params): Params) -> Response {
+        let cookies = jwt.unset_refresh_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"refresh_revoked": true}))
+    }
+
+    // Like actix's `web::route()`, these answer every method (OPTIONS too).
+    fn protected_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route("/protected", any(|_: Jwt| async { foo_bar() }))
+            .route("/post_protected", any(|_: Jwt| async { foo_bar() }))
+            .route("/fresh_protected", any(|_: Jwt<Fresh>| async { foo_bar() }))
             .route(
                 "/refresh_protected",
-                get(|_: Jwt<Refresh>| async { foo_bar() })
-                    .post(|_: Jwt<Refresh>| async { foo_bar() }),
+                any(|_: Jwt<Refresh>| async { foo_bar() }),
             )
             .route(
-                "/any_protected",
-                get(|_: Jwt<AnyType>| async { foo_bar() })
-                    .post(|_: Jwt<AnyType>| async { foo_bar() }),
+                "/post_refresh_protected",
+                any(|_: Jwt<Refresh>| async { foo_bar() }),
             )
+            .route("/any_protected", any(|_: Jwt<AnyType>| async { foo_bar() }))
+    }
+
+    fn optional_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
             .route(
                 "/optional_protected",
-                get(|t: Option<Jwt>| async move {
-                    FlaskJson(super::optional_body(t.as_ref().map(|t| t.identity())))
-                })
-                .post(|t: Option<Jwt>| async move {
+                any(|t: Option<Jwt>| async move {
                     FlaskJson(super::optional_body(t.as_ref().map(|t| t.identity())))
                 }),
             )
             .route(
+                "/optional_post_protected",
+                any(|_: Option<Jwt>| async { foo_bar() }),
+            )
+    }
+
+    fn other_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route(
                 "/whoami",
                 get(|t: Jwt| async move { FlaskJson(json!({"sub": t.identity()})) }),
             )
-            .layer(jwt_extended::axum::JwtLayer::new(manager.clone()))
+            .route("/location", any(location::<Access>))
+            .route("/location_all", any(location::<AllLocations>))
+            .route("/only_headers", get(only_headers))
+            .route("/echo", post(echo))
+            .route(
+                "/optional_identity",
+                any(|t: Option<Jwt>| async move {
+                    FlaskJson(super::identity_body(t.as_ref().map(|t| t.identity())))
+                }),
+            )
+            .route(
+                "/headers_protected",
+                any(|_: Jwt<HeadersOnly>| async { foo_bar() }),
+            )
+            .route("/verified_by_hand", get(verified_by_hand))
+            .route("/decode_expired", get(decode_expired))
+    }
+
+    fn cookie_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route("/access_token", get(access_token))
+            .route("/refresh_token", get(refresh_token))
+            .route("/delete_tokens", get(delete_tokens))
+            .route("/delete_access_tokens", get(delete_access))
+            .route("/delete_refresh_tokens", get(delete_refresh))
+    }
+
+    fn layer(manager: &JwtManager, options: AppOptions) -> JwtLayer {
+        let mut layer = JwtLayer::new(manager.clone());
+        if let Some(limit) = options.body_limit {
+            layer = layer.body_limit(limit);
+        }
+        if let Some(when) = options.buffer_json {
+            layer = layer.buffer_json(when);
+        }
+        layer
+    }
+
+    fn app(manager: JwtManager, options: AppOptions) -> Router {
+        let router = Router::new();
+        let router = protected_routes(router);
+        let router = optional_routes(router);
+        let router = other_routes(router);
+        cookie_routes(router)
+            .layer(layer(&manager, options))
             .with_state(manager)
     }
 
-    pub(super) fn serve(listener: TcpListener, manager: JwtManager) -> Box<dyn FnOnce() + Send> {
+    pub(super) fn serve(
+        listener: TcpListener,
+        manager: JwtManager,
+        options: AppOptions,
+    ) -> Box<dyn FnOnce() + Send> {
         listener
             .set_nonblocking(true)
             .unwrap_or_else(|e| panic!("nonblocking: {e}"));
         let listener =
             tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| panic!("listener: {e}"));
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app(manager)).await;
+            let _ = axum::serve(listener, app(manager, options)).await;
         });
         Box::new(move || task.abort())
     }
 }
 
 mod actix_app {
+    use std::collections::HashMap;
     use std::net::TcpListener;
 
-    use actix_web::{App, HttpServer, web};
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
     use jwt_extended::JwtManager;
-    use jwt_extended::actix::{AnyType, FlaskJson, Fresh, Jwt, JwtMiddleware, Optional, Refresh};
+    use jwt_extended::actix::{
+        Access, AnyType, FlaskJson, Fresh, Jwt, JwtCookiesExt, JwtMiddleware, JwtRejection,
+        Optional, Refresh, Requirement, manager_for, render_error, verify_jwt_in_request,
+    };
+    use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
+
+    use super::{AllLocations, AppOptions, HeadersOnly, cookie_options};
+
+    type Params = web::Query<HashMap<String, String>>;
+    type Manager = web::Data<JwtManager>;
 
     async fn foo_bar() -> FlaskJson<Value> {
         FlaskJson(json!({"foo": "bar"}))
@@ -227,12 +764,103 @@ mod actix_app {
         FlaskJson(super::optional_body(token.as_ref().map(|t| t.identity())))
     }
 
+    async fn optional_foo_bar(_: Optional<Jwt>) -> FlaskJson<Value> {
+        foo_bar().await
+    }
+
     async fn whoami(token: Jwt) -> FlaskJson<Value> {
         FlaskJson(json!({"sub": token.identity()}))
     }
 
-    fn routes(cfg: &mut web::ServiceConfig) {
+    async fn location<R: Requirement + 'static>(token: Jwt<R>) -> FlaskJson<Value> {
+        FlaskJson(json!({"foo": "bar", "location": token.location().as_str()}))
+    }
+
+    async fn only_headers(token: Jwt<HeadersOnly>) -> FlaskJson<Value> {
+        FlaskJson(json!({"location": token.location().as_str()}))
+    }
+
+    async fn echo(_token: Jwt, body: web::Bytes) -> FlaskJson<Value> {
+        FlaskJson(json!({"received": String::from_utf8_lossy(&body)}))
+    }
+
+    async fn optional_identity(Optional(token): Optional<Jwt>) -> FlaskJson<Value> {
+        FlaskJson(super::identity_body(token.as_ref().map(|t| t.identity())))
+    }
+
+    async fn verified_by_hand(request: HttpRequest) -> Result<FlaskJson<Value>, JwtRejection> {
+        let jwt = manager_for(&request).map_err(JwtRejection::from_error)?;
+        let options = jwt_extended::VerifyOptions::new();
+        let verified = verify_jwt_in_request(&request, &jwt, &options).await?;
+        Ok(FlaskJson(super::verified_body(verified.as_ref())))
+    }
+
+    async fn decode_expired(jwt: Manager) -> HttpResponse {
+        let token = match super::expired_token(&jwt) {
+            Ok(token) => token,
+            Err(error) => return render_error(&jwt, &error),
+        };
+        match jwt.decode_token(&token).await {
+            Ok(_) => FlaskJson(json!({"msg": "baz"})).into_response(),
+            Err(error) => render_error(&jwt, &error),
+        }
+    }
+
+    fn with_cookies(
+        jwt: &JwtManager,
+        cookies: Result<CookieSet, jwt_extended::Error>,
+        body: Value,
+    ) -> HttpResponse {
+        match cookies {
+            Ok(cookies) => {
+                let mut response = FlaskJson(body).into_response();
+                response.jwt_cookies(&cookies);
+                response
+            }
+            Err(e) => render_error(jwt, &e),
+        }
+    }
+
+    async fn access_token(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = match jwt.create_access_token("username") {
+            Ok(token) => {
+                jwt.set_access_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn refresh_token(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = match jwt.create_refresh_token("username") {
+            Ok(token) => {
+                jwt.set_refresh_cookies_with(&token, &cookie_options(&params))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        with_cookies(&jwt, cookies, json!({"login": true}))
+    }
+
+    async fn delete_tokens(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = jwt.unset_jwt_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"logout": true}))
+    }
+
+    async fn delete_access(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = jwt.unset_access_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"access_revoked": true}))
+    }
+
+    async fn delete_refresh(jwt: Manager, params: Params) -> HttpResponse {
+        let cookies = jwt.unset_refresh_cookies_with(&cookie_options(&params));
+        with_cookies(&jwt, Ok(cookies), json!({"refresh_revoked": true}))
+    }
+
+    fn protected_routes(cfg: &mut web::ServiceConfig) {
         cfg.route("/protected", web::route().to(|_: Jwt| foo_bar()))
+            .route("/post_protected", web::route().to(|_: Jwt| foo_bar()))
             .route(
                 "/fresh_protected",
                 web::route().to(|_: Jwt<Fresh>| foo_bar()),
@@ -242,14 +870,59 @@ mod actix_app {
                 web::route().to(|_: Jwt<Refresh>| foo_bar()),
             )
             .route(
+                "/post_refresh_protected",
+                web::route().to(|_: Jwt<Refresh>| foo_bar()),
+            )
+            .route(
                 "/any_protected",
                 web::route().to(|_: Jwt<AnyType>| foo_bar()),
-            )
-            .route("/optional_protected", web::route().to(optional))
-            .route("/whoami", web::get().to(whoami));
+            );
     }
 
-    pub(super) fn serve(listener: TcpListener, manager: JwtManager) -> Box<dyn FnOnce() + Send> {
+    fn other_routes(cfg: &mut web::ServiceConfig) {
+        cfg.route("/optional_protected", web::route().to(optional))
+            .route(
+                "/optional_post_protected",
+                web::route().to(optional_foo_bar),
+            )
+            .route("/whoami", web::get().to(whoami))
+            .route("/location", web::route().to(location::<Access>))
+            .route("/location_all", web::route().to(location::<AllLocations>))
+            .route("/only_headers", web::get().to(only_headers))
+            .route("/echo", web::post().to(echo))
+            .route("/optional_identity", web::route().to(optional_identity))
+            .route(
+                "/headers_protected",
+                web::route().to(|_: Jwt<HeadersOnly>| foo_bar()),
+            )
+            .route("/verified_by_hand", web::get().to(verified_by_hand))
+            .route("/decode_expired", web::get().to(decode_expired));
+    }
+
+    fn cookie_routes(cfg: &mut web::ServiceConfig) {
+        cfg.route("/access_token", web::get().to(access_token))
+            .route("/refresh_token", web::get().to(refresh_token))
+            .route("/delete_tokens", web::get().to(delete_tokens))
+            .route("/delete_access_tokens", web::get().to(delete_access))
+            .route("/delete_refresh_tokens", web::get().to(delete_refresh));
+    }
+
+    fn middleware(manager: &JwtManager, options: AppOptions) -> JwtMiddleware {
+        let mut middleware = JwtMiddleware::new(manager.clone());
+        if let Some(limit) = options.body_limit {
+            middleware = middleware.body_limit(limit);
+        }
+        if let Some(when) = options.buffer_json {
+            middleware = middleware.buffer_json(when);
+        }
+        middleware
+    }
+
+    pub(super) fn serve(
+        listener: TcpListener,
+        manager: JwtManager,
+        options: AppOptions,
+    ) -> Box<dyn FnOnce() + Send> {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -257,8 +930,10 @@ mod actix_app {
                 let server = HttpServer::new(move || {
                     App::new()
                         .app_data(data.clone())
-                        .wrap(JwtMiddleware::new(manager.clone()))
-                        .configure(routes)
+                        .wrap(middleware(&manager, options))
+                        .configure(protected_routes)
+                        .configure(other_routes)
+                        .configure(cookie_routes)
                 })
                 .workers(1)
                 .disable_signals()

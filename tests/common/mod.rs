@@ -41,13 +41,48 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The framework that answered, when the request went through a
+    /// [`frameworks::TestServer`]: failed assertions name it.
+    pub framework: Option<frameworks::Framework>,
 }
 
 impl TestResponse {
+    /// " (on axum)" when a framework answered, for assertion messages.
+    pub fn on(&self) -> String {
+        self.framework
+            .map(|f| format!(" (on {f})"))
+            .unwrap_or_default()
+    }
+
+    /// Asserts status and JSON body together.
+    #[track_caller]
+    pub fn assert_json(&self, status: u16, body: Value) {
+        assert_eq!(
+            (self.status.as_u16(), self.json()),
+            (status, body),
+            "body{}: {}",
+            self.on(),
+            self.text()
+        );
+    }
+
+    /// Asserts the status only.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "body{}: {}",
+            self.on(),
+            self.text()
+        );
+    }
+
     /// The body as JSON (panics with the body text if it is not JSON).
+    #[track_caller]
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.text()))
+            .unwrap_or_else(|e| panic!("body{} is not JSON ({e}): {:?}", self.on(), self.text()))
     }
 
     /// The body as text.
@@ -75,7 +110,8 @@ impl TestResponse {
         assert_eq!(
             (self.status.as_u16(), self.msg().as_str()),
             (status, msg),
-            "body: {}",
+            "body{}: {}",
+            self.on(),
             self.text()
         );
     }
@@ -96,6 +132,56 @@ pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
         status: parts.status,
         headers: parts.headers,
         body,
+        framework: None,
+    }
+}
+
+/// Where a test sends its requests: an axum `Router` (through `oneshot`) or
+/// a [`frameworks::TestServer`] (real HTTP), so that helpers such as the
+/// cookie client serve both.
+pub trait Target {
+    /// Sends `method uri` with raw header values (repeated names allowed)
+    /// and an optional body.
+    fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &[u8])],
+        body: Option<&[u8]>,
+    ) -> impl std::future::Future<Output = TestResponse>;
+}
+
+impl Target for Router {
+    async fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &[u8])],
+        body: Option<&[u8]>,
+    ) -> TestResponse {
+        let method =
+            Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("method: {e}"));
+        let mut builder = request(method, uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = body.map(|b| Body::from(b.to_vec())).unwrap_or_default();
+        let request = builder
+            .body(body)
+            .unwrap_or_else(|e| panic!("bad test request: {e}"));
+        send(self, request).await
+    }
+}
+
+impl Target for frameworks::TestServer {
+    async fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &[u8])],
+        body: Option<&[u8]>,
+    ) -> TestResponse {
+        self.send(method, uri, headers, body).await
     }
 }
 

@@ -5,11 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request};
+use axum::http::Method;
 
-use crate::common::{TestResponse, send};
+use crate::common::{Target, TestResponse};
 
 /// One parsed `Set-Cookie` line.
 #[derive(Debug, Clone)]
@@ -120,41 +118,36 @@ impl Client {
     /// Sends a request with the jar's cookies and absorbs the answer.
     pub async fn send(
         &mut self,
-        app: &Router,
+        app: &impl Target,
         method: Method,
         uri: &str,
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> TestResponse {
-        let mut builder = Request::builder().method(method).uri(uri);
-        if let Some(cookies) = self.cookie_header() {
-            builder = builder.header("cookie", cookies);
+        let cookies = self.cookie_header();
+        let mut raw: Vec<(&str, &[u8])> = Vec::new();
+        if let Some(cookies) = &cookies {
+            raw.push(("cookie", cookies.as_bytes()));
         }
         for (k, v) in headers {
-            builder = builder.header(*k, *v);
+            raw.push((k, v.as_bytes()));
         }
-        let body = match body {
-            Some((content_type, bytes)) => {
-                builder = builder.header("content-type", content_type);
-                Body::from(bytes)
-            }
-            None => Body::empty(),
-        };
-        let request = builder
-            .body(body)
-            .unwrap_or_else(|e| panic!("bad test request: {e}"));
-        let response = send(app, request).await;
+        if let Some((content_type, _)) = &body {
+            raw.push(("content-type", content_type.as_bytes()));
+        }
+        let bytes = body.as_ref().map(|(_, b)| b.as_slice());
+        let response = app.request(method.as_str(), uri, &raw, bytes).await;
         self.absorb(&response);
         response
     }
 
-    pub async fn get_path(&mut self, app: &Router, uri: &str) -> TestResponse {
+    pub async fn get_path(&mut self, app: &impl Target, uri: &str) -> TestResponse {
         self.send(app, Method::GET, uri, &[], None).await
     }
 
     pub async fn post_path(
         &mut self,
-        app: &Router,
+        app: &impl Target,
         uri: &str,
         headers: &[(&str, &str)],
     ) -> TestResponse {
@@ -164,7 +157,7 @@ impl Client {
     /// POST an urlencoded form.
     pub async fn post_form(
         &mut self,
-        app: &Router,
+        app: &impl Target,
         uri: &str,
         fields: &[(&str, &str)],
     ) -> TestResponse {
