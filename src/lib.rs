@@ -109,7 +109,7 @@
 //! | `sqlite` | no | `SqlBlocklist` on SQLite (sqlx) |
 //! | `postgres` | no | `SqlBlocklist` on PostgreSQL (sqlx) |
 //! | `remote-keys` | no | `issuers::RemoteJwks`: keys of identity providers fetched from a JWKS URL or through OIDC discovery (reqwest, rustls) |
-//! | `test-util` | no | `testing::blocklist_contract`, the contract suite for custom blocklist stores |
+//! | `test-util` | no | `testing::blocklist_contract` and `testing::session_contract`, the contract suites for custom stores |
 //!
 //! Every feature builds alone. With both crypto features enabled, aws-lc-rs
 //! is used; with neither, install a [`jsonwebtoken::crypto::CryptoProvider`]
