@@ -8,6 +8,9 @@ use sqlx::AssertSqlSafe;
 
 use super::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 
+#[path = "sql_sessions.rs"]
+mod sessions;
+
 /// The table [`SqlBlocklist`] uses unless told otherwise.
 pub const DEFAULT_TABLE_NAME: &str = "jwt_blocklist";
 
@@ -52,6 +55,7 @@ struct Statements {
     check: Arc<str>,
     insert: Arc<str>,
     purge: Arc<str>,
+    sessions: sessions::SessionStatements,
 }
 
 impl Statements {
@@ -120,7 +124,16 @@ END"#
             check: check.into(),
             insert: insert.into(),
             purge: purge.into(),
+            sessions: sessions::SessionStatements::new(pool, table),
         }
+    }
+
+    /// Every table and index [`SqlBlocklist::migrate`] creates, in order:
+    /// the blocklist's, then the sessions' and the cut-offs'.
+    fn creation(&self) -> impl Iterator<Item = &Arc<str>> {
+        [&self.create_table, &self.create_index]
+            .into_iter()
+            .chain(&self.sessions.create)
     }
 }
 
@@ -311,14 +324,12 @@ impl SqlBlocklist {
             #[cfg(feature = "sqlite")]
             SqlPool::Sqlite(pool) => {
                 let mut tx = pool.begin().await.map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_table.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_index.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
+                for statement in s.creation() {
+                    sqlx::query(AssertSqlSafe(statement.clone()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_failed)?;
+                }
                 tx.commit().await.map_err(query_failed)
             }
             #[cfg(feature = "postgres")]
@@ -331,14 +342,12 @@ impl SqlBlocklist {
                     .execute(&mut *tx)
                     .await
                     .map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_table.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_index.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
+                for statement in s.creation() {
+                    sqlx::query(AssertSqlSafe(statement.clone()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_failed)?;
+                }
                 tx.commit().await.map_err(query_failed)
             }
         }
@@ -368,27 +377,32 @@ impl SqlBlocklist {
     /// # Errors
     /// If the query fails.
     pub async fn purge_expired(&self) -> Result<u64, BlocklistError> {
+        let now = now();
         let sql = AssertSqlSafe(self.statements.purge.clone());
         let done = match &self.pool {
             #[cfg(feature = "sqlite")]
             SqlPool::Sqlite(pool) => sqlx::query(sql)
-                .bind(now())
+                .bind(now)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),
             #[cfg(feature = "postgres")]
             SqlPool::Postgres(pool) => sqlx::query(sql)
-                .bind(now())
+                .bind(now)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),
         };
-        done.map_err(query_failed)
+        let revocations = done.map_err(query_failed)?;
+        Ok(revocations + self.purge_sessions(now).await?)
     }
 }
 
 impl Blocklist for SqlBlocklist {
     async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
+        if let Some((identity, issued_at)) = keys.identity() {
+            return self.is_revoked_or_cut_off(keys, identity, issued_at).await;
+        }
         let mut keys = keys.iter();
         let Some(first) = keys.next() else {
             return Ok(false);
