@@ -8,6 +8,9 @@ use sqlx::AssertSqlSafe;
 
 use super::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 
+#[path = "sql_sessions.rs"]
+mod sessions;
+
 /// The table [`SqlBlocklist`] uses unless told otherwise.
 pub const DEFAULT_TABLE_NAME: &str = "jwt_blocklist";
 
@@ -52,6 +55,7 @@ struct Statements {
     check: Arc<str>,
     insert: Arc<str>,
     purge: Arc<str>,
+    sessions: sessions::SessionStatements,
 }
 
 impl Statements {
@@ -120,7 +124,16 @@ END"#
             check: check.into(),
             insert: insert.into(),
             purge: purge.into(),
+            sessions: sessions::SessionStatements::new(pool, table),
         }
+    }
+
+    /// Every table and index [`SqlBlocklist::migrate`] creates, in order:
+    /// the blocklist's, then the sessions' and the cut-offs'.
+    fn creation(&self) -> impl Iterator<Item = &Arc<str>> {
+        [&self.create_table, &self.create_index]
+            .into_iter()
+            .chain(&self.sessions.create)
     }
 }
 
@@ -130,11 +143,15 @@ END"#
 /// using the same table shares one revocation state, and revocations survive
 /// restarts.
 ///
-/// # Table
+/// # Tables
 ///
-/// [`migrate`](Self::migrate) creates it (`IF NOT EXISTS`, so call it at
-/// every start-up); its name is [`DEFAULT_TABLE_NAME`] unless set with
-/// [`with_table_name`](Self::with_table_name).
+/// [`migrate`](Self::migrate) creates them (`IF NOT EXISTS`, so call it at
+/// every start-up). The blocklist table is [`DEFAULT_TABLE_NAME`] unless
+/// set with [`with_table_name`](Self::with_table_name); the session tables
+/// are named after it (`jwt_blocklist_sessions`, `jwt_blocklist_cutoffs`),
+/// so do not name another store's table like one of them.
+///
+/// The blocklist, `<table>`:
 ///
 /// | Column | SQLite | PostgreSQL | Content |
 /// |---|---|---|---|
@@ -149,8 +166,44 @@ END"#
 /// is refused anyway); call `purge_expired` from time to time to keep the
 /// table small. Revoking a `jti` twice keeps one row and the later expiry.
 ///
-/// Checking is one query (`SELECT EXISTS (…)` on the primary key, for the
-/// token's `jti` and session id).
+/// The sessions ([`SessionStore`](super::SessionStore), used when the store
+/// is given to
+/// [`JwtManagerBuilder::session_store`](crate::JwtManagerBuilder::session_store)),
+/// `<table>_sessions`, one row per session, indexed on
+/// `(identity, created_at)` and on `expires_at`. Times are Unix seconds in
+/// `INTEGER` (SQLite) or `BIGINT` (PostgreSQL) columns:
+///
+/// | Column | Content |
+/// |---|---|
+/// | `id` (`TEXT PRIMARY KEY`) | the session id (`sid`) |
+/// | `identity` | the identity ([`identity_key`](super::identity_key): the claim's JSON text) |
+/// | `current_jti` | the `jti` of the session's current refresh token |
+/// | `previous_jti`, `rotated_at_ms` | the refresh token it replaced, and when (Unix ms); `NULL` before the first rotation |
+/// | `created_at`, `last_refreshed_at` | when the session started and was last rotated (`NULL`: never) |
+/// | `expires_at` | when the session ends: the `exp` of its first refresh token |
+/// | `metadata` | what the app attached, as JSON text |
+///
+/// and the "log out everywhere" cut-offs, `<table>_cutoffs`, one row per
+/// identity, indexed on `expires_at`: `identity` (`TEXT PRIMARY KEY`),
+/// `revoked_before` (tokens with an `iat` at or before it are refused),
+/// `expires_at` (`NULL`: kept forever). A second cut-off keeps the later
+/// instant and the later expiry.
+///
+/// A rotation is one transaction whose first statement is a conditional
+/// `UPDATE … WHERE id = … AND current_jti = <presented> AND expires_at > …`:
+/// only the exchange of the current refresh token changes the row. On
+/// PostgreSQL a concurrent exchange of the same token waits on the row lock
+/// and then finds `current_jti` changed; on SQLite the transaction begins
+/// `IMMEDIATE`, holding the database's write lock. Either way, of any
+/// number of concurrent exchanges through any number of instances, exactly
+/// one rotates; the others read the row and get a retry (grace window) or
+/// reuse (the session row is deleted).
+///
+/// Checking a token is one query: `SELECT EXISTS (…)` on the blocklist's
+/// primary key for the token's `jti` and session id, and, with a session
+/// store, `OR EXISTS (…)` on the cut-off of its identity (primary key).
+/// [`sessions`](super::SessionStore::sessions) deletes the identity's ended
+/// sessions; `purge_expired` deletes everyone's, and expired cut-offs.
 ///
 /// # In-memory SQLite
 ///
@@ -299,9 +352,10 @@ impl SqlBlocklist {
         &self.pool
     }
 
-    /// Creates the table and its index if they do not exist. Safe to call at
-    /// every start-up, from several instances at once (on PostgreSQL the
-    /// instances take turns through an advisory lock).
+    /// Creates the tables and their indexes (the blocklist's, the sessions'
+    /// and the cut-offs', see [Tables](Self#tables)) if they do not exist.
+    /// Safe to call at every start-up, from several instances at once (on
+    /// PostgreSQL the instances take turns through an advisory lock).
     ///
     /// # Errors
     /// If the database refuses the statements.
@@ -311,14 +365,12 @@ impl SqlBlocklist {
             #[cfg(feature = "sqlite")]
             SqlPool::Sqlite(pool) => {
                 let mut tx = pool.begin().await.map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_table.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_index.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
+                for statement in s.creation() {
+                    sqlx::query(AssertSqlSafe(statement.clone()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_failed)?;
+                }
                 tx.commit().await.map_err(query_failed)
             }
             #[cfg(feature = "postgres")]
@@ -331,21 +383,20 @@ impl SqlBlocklist {
                     .execute(&mut *tx)
                     .await
                     .map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_table.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
-                sqlx::query(AssertSqlSafe(s.create_index.clone()))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_failed)?;
+                for statement in s.creation() {
+                    sqlx::query(AssertSqlSafe(statement.clone()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_failed)?;
+                }
                 tx.commit().await.map_err(query_failed)
             }
         }
     }
 
     /// Deletes the rows whose tokens have expired (and so can no longer be
-    /// used); returns how many. Run it periodically, e.g. from a
+    /// used), the sessions that have ended and the cut-offs that have
+    /// expired; returns how many rows went in all. Run it periodically, e.g. from a
     /// `tokio::time::interval` task.
     ///
     /// ```no_run
@@ -368,27 +419,32 @@ impl SqlBlocklist {
     /// # Errors
     /// If the query fails.
     pub async fn purge_expired(&self) -> Result<u64, BlocklistError> {
+        let now = now();
         let sql = AssertSqlSafe(self.statements.purge.clone());
         let done = match &self.pool {
             #[cfg(feature = "sqlite")]
             SqlPool::Sqlite(pool) => sqlx::query(sql)
-                .bind(now())
+                .bind(now)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),
             #[cfg(feature = "postgres")]
             SqlPool::Postgres(pool) => sqlx::query(sql)
-                .bind(now())
+                .bind(now)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),
         };
-        done.map_err(query_failed)
+        let revocations = done.map_err(query_failed)?;
+        Ok(revocations + self.purge_sessions(now).await?)
     }
 }
 
 impl Blocklist for SqlBlocklist {
     async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
+        if let Some((identity, issued_at)) = keys.identity() {
+            return self.is_revoked_or_cut_off(keys, identity, issued_at).await;
+        }
         let mut keys = keys.iter();
         let Some(first) = keys.next() else {
             return Ok(false);
