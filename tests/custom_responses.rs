@@ -361,14 +361,11 @@ async fn every_default_response_is_replaceable() {
 async fn the_catch_all_answers_what_no_loader_covers() {
     for fw in FRAMEWORKS {
         for case in cases() {
-            let (custom, _calls) = fw.respond(
-                (case.configure)(builder()),
-                Hook::CatchAll,
-                |call| {
+            let (custom, _calls) =
+                fw.respond((case.configure)(builder()), Hook::CatchAll, |call| {
                     let kind = call.kind.map(|kind| format!("{kind:?}"));
                     Reply::json(418, json!({"kind": kind, "message": call.message}))
-                },
-            );
+                });
             let response = run(fw, &build(custom), &case).await;
             assert_eq!(response.status, 418, "{fw}: {}", case.name);
             assert_eq!(
@@ -442,8 +439,7 @@ async fn default_bodies_are_flask_jsonify_bytes() {
             "{fw}"
         );
         assert_eq!(
-            response.body,
-            b"{\"msg\":\"Missing Authorization Header\"}\n",
+            response.body, b"{\"msg\":\"Missing Authorization Header\"}\n",
             "{fw}"
         );
         assert!(

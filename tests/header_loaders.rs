@@ -30,7 +30,12 @@ fn build(builder: JwtManagerBuilder) -> JwtManager {
 }
 
 /// `GET uri` with a bearer token, on `framework` serving `jwt`.
-async fn get_bearer(framework: Framework, jwt: &JwtManager, uri: &str, token: &str) -> TestResponse {
+async fn get_bearer(
+    framework: Framework,
+    jwt: &JwtManager,
+    uri: &str,
+    token: &str,
+) -> TestResponse {
     TestServer::start(framework, jwt.clone())
         .await
         .get_bearer(uri, token)

@@ -93,11 +93,7 @@ async fn only_a_missing_token_is_optional() {
         // No token in any location, including a header with another scheme.
         for headers in [vec![], vec![("Authorization", "Basic x")]] {
             let response = app.get("/optional_user", &headers).await;
-            assert_eq!(
-                response.json(),
-                json!({"foo": "bar"}),
-                "{fw}: {headers:?}"
-            );
+            assert_eq!(response.json(), json!({"foo": "bar"}), "{fw}: {headers:?}");
         }
         // Everything else fails as on a required route.
         app.get_bearer("/optional_user", "foobarbaz")

@@ -130,8 +130,12 @@ const REQUIRED: [&str; 3] = ["/protected", "/fresh_protected", "/refresh_protect
 async fn call(app: &TestServer, method: &str, uri: &str, token: Option<&str>) -> TestResponse {
     match token {
         Some(token) => {
-            app.call(method, uri, &[("Authorization", &format!("Bearer {token}"))])
-                .await
+            app.call(
+                method,
+                uri,
+                &[("Authorization", &format!("Bearer {token}"))],
+            )
+            .await
         }
         None => app.call(method, uri, &[]).await,
     }

@@ -110,9 +110,7 @@ async fn no_user_lookup_loader_specified() {
 
         // Without a loader nothing is loaded, and the request is not refused
         // for that: only asking for the user is a mistake.
-        let response = app
-            .get_bearer("/get_user2", &token(&jwt, "username"))
-            .await;
+        let response = app.get_bearer("/get_user2", &token(&jwt, "username")).await;
         response.assert_json(500, json!({"error": "no user loaded"}));
     }
     // The detail (axum's response extensions) names the fix.

@@ -30,6 +30,23 @@
 //! | `/decode_expired` (GET, unprotected) | `decode_token` of an expired token | `{"msg": "baz"}` or the configured error |
 //! | `/access_token`, `/refresh_token` (GET, `?domain=`) | manager | sets the cookies, `{"login": true}` |
 //! | `/delete_tokens`, `/delete_access_tokens`, `/delete_refresh_tokens` (GET, `?domain=`) | manager | unsets them |
+//! | `/optional_user` | optional `Jwt` and optional `CurrentUser<`[`User`]`>` | `{"foo": "bar"}` without a token, else `{"identity": …, "user": …}` (500 if they disagree) |
+//! | `/optional_claims` | optional `Jwt` | `{"claims": …, "header": …, "identity": …}` (empty without a token) |
+//! | `/optional_text` | optional `Jwt` | `token for <identity>` or `no token` (text) |
+//! | `/get_user1` (GET) | `CurrentUser<`[`User`]`>` | `{"foo": <username>}` |
+//! | `/get_user2` (GET) | `Jwt`, the user from its verification | `{"foo": <username>}`, or 500 `{"error": "no user loaded"}` |
+//! | `/maybe_user` (GET) | optional `CurrentUser<`[`User`]`>` | `{"user": <username or null>}` |
+//! | `/zero` (GET) | `CurrentUser<i64>` | the number (text) |
+//! | `/me` (GET) | `CurrentUser<`[`Account`]`>` | its name (text) |
+//! | `/all` (GET) | `Jwt`, optional `Jwt<AnyType>`, optional `Jwt`, `Jwt`, `CurrentUser<`[`User`]`>` | the five identities |
+//! | `/token_header` (GET), `/refresh_token_header` (GET) | `Jwt`, `Jwt<Refresh>` | the token's JOSE header |
+//! | `/login` (POST) | manager | `{"access_token": …, "refresh_token": …}` for `alice` |
+//! | `/logout` (DELETE) | `Jwt` | revokes it: `{"msg": "Access token revoked"}` |
+//! | `/refresh` (POST) | `Jwt<Refresh>` | `{"access_token": …}` in the refresh token's session |
+//!
+//! Error responses: [`Framework::respond`] registers a [`Reply`] on any
+//! [`Hook`] (the reference's loaders, one error kind, the catch-all, the
+//! blocklist outage) through either framework's builder extension.
 //!
 //! The JWT layer (axum `JwtLayer`, actix `JwtMiddleware`) wraps every
 //! route; [`AppOptions`] sets its body limit and JSON buffering.
@@ -323,12 +340,11 @@ macro_rules! register_hook {
                     respond(&calls.record(h, c, m))
                 },
             ),
-            Hook::Loader(Loader::VerificationFailed) => $builder
-                .token_verification_failed_loader(
-                    move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
-                        respond(&calls.record(h, c, m))
-                    },
-                ),
+            Hook::Loader(Loader::VerificationFailed) => $builder.token_verification_failed_loader(
+                move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
+                    respond(&calls.record(h, c, m))
+                },
+            ),
             Hook::Loader(Loader::UserLookupError) => $builder.user_lookup_error_loader(
                 move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
                     respond(&calls.record(h, c, m))
@@ -336,10 +352,12 @@ macro_rules! register_hook {
             ),
             Hook::Loader(Loader::InvalidToken) => $builder
                 .invalid_token_loader(move |m: &str| respond(&calls.record(&none, &none, m))),
-            Hook::Loader(Loader::Unauthorized) => $builder
-                .unauthorized_loader(move |m: &str| respond(&calls.record(&none, &none, m))),
-            Hook::Kind(kind) => $builder
-                .error_kind_response(kind, move |e: &Error| respond(&calls.record_error(e))),
+            Hook::Loader(Loader::Unauthorized) => {
+                $builder.unauthorized_loader(move |m: &str| respond(&calls.record(&none, &none, m)))
+            }
+            Hook::Kind(kind) => {
+                $builder.error_kind_response(kind, move |e: &Error| respond(&calls.record_error(e)))
+            }
             Hook::CatchAll => {
                 $builder.error_response(move |e: &Error| respond(&calls.record_error(e)))
             }
@@ -675,10 +693,9 @@ impl jwt_extended::token::Identity for Account {
 fn optional_user_reply(token: Option<&DecodedToken>, user: Option<&User>) -> Reply {
     match (token, user) {
         (None, None) => Reply::json(200, json!({"foo": "bar"})),
-        (Some(t), Some(u)) => Reply::json(
-            200,
-            json!({"identity": t.identity(), "user": u.username}),
-        ),
+        (Some(t), Some(u)) => {
+            Reply::json(200, json!({"identity": t.identity(), "user": u.username}))
+        }
         (t, u) => Reply::json(
             500,
             json!({"error": format!("token and user disagree: {} / {u:?}", t.is_some())}),
@@ -1008,7 +1025,10 @@ mod axum_app {
 
     async fn logout(State(jwt): State<JwtManager>, token: Jwt) -> Response {
         let revoked = jwt.revoke(&token).await;
-        json_or_error(&jwt, revoked.map(|()| json!({"msg": "Access token revoked"})))
+        json_or_error(
+            &jwt,
+            revoked.map(|()| json!({"msg": "Access token revoked"})),
+        )
     }
 
     fn blocklist_routes(router: Router<JwtManager>) -> Router<JwtManager> {
@@ -1311,10 +1331,7 @@ mod actix_app {
             .route("/me", web::get().to(me))
             .route("/all", web::get().to(all))
             .route("/token_header", web::get().to(token_header))
-            .route(
-                "/refresh_token_header",
-                web::get().to(refresh_token_header),
-            );
+            .route("/refresh_token_header", web::get().to(refresh_token_header));
     }
 
     fn json_or_error(jwt: &JwtManager, result: Result<Value, jwt_extended::Error>) -> HttpResponse {
@@ -1330,7 +1347,10 @@ mod actix_app {
 
     async fn logout(jwt: Manager, token: Jwt) -> HttpResponse {
         let revoked = jwt.revoke(&token).await;
-        json_or_error(&jwt, revoked.map(|()| json!({"msg": "Access token revoked"})))
+        json_or_error(
+            &jwt,
+            revoked.map(|()| json!({"msg": "Access token revoked"})),
+        )
     }
 
     async fn refresh(jwt: Manager, token: Jwt<Refresh>) -> HttpResponse {
