@@ -3,6 +3,10 @@
 //! revocations on the very next request; a Redis outage refuses requests
 //! (none admitted) and the app recovers by itself when Redis is back; a
 //! Flask-JWT-Extended service and ours share one Redis.
+//!
+//! The apps are the shared test app (`common::frameworks`: `POST /login`,
+//! `DELETE /logout`, `POST /refresh`, `GET /protected`), and each test body
+//! runs on axum and on actix-web; the checks on the store itself run once.
 
 mod blocklist_support;
 mod common;
@@ -15,6 +19,7 @@ use jwt_extended::{JwtConfig, JwtManager};
 use reqwest::Method;
 
 use blocklist_support::{self as support, RedisServer, http_login, http_protected};
+use common::frameworks::{FRAMEWORKS, Framework, TestServer};
 
 const REVOKED: (u16, &str) = (401, "Token has been revoked");
 const UNAVAILABLE: (u16, &str) = (503, "Token revocation status is unavailable");
@@ -61,9 +66,12 @@ where
             .unwrap_or_else(|e| panic!("{e}")),
         "revocation lost across a restart"
     );
-    common::http_get_bearer(&support::app(jwt), "/protected", &token)
-        .await
-        .assert_error(401, "Token has been revoked");
+    for fw in FRAMEWORKS {
+        let app = TestServer::start(fw, manager(reopen().await)).await;
+        app.get_bearer("/protected", &token)
+            .await
+            .assert_error(401, "Token has been revoked");
+    }
 }
 
 #[tokio::test]
@@ -118,9 +126,21 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = S>,
 {
+    for fw in FRAMEWORKS {
+        two_instances_on(fw, &open).await;
+    }
+}
+
+async fn two_instances_on<S, F, Fut>(framework: Framework, open: &F)
+where
+    S: Blocklist,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = S>,
+{
     // Each instance has its own manager and its own connections.
-    let a = support::serve(support::app(manager(open().await))).await;
-    let b = support::serve(support::app(manager(open().await))).await;
+    let server_a = TestServer::start(framework, manager(open().await)).await;
+    let server_b = TestServer::start(framework, manager(open().await)).await;
+    let (a, b) = (server_a.base().to_owned(), server_b.base().to_owned());
     assert_ne!(a, b);
     let client = support::client();
 
@@ -203,11 +223,18 @@ async fn two_instances_on_two_ports_share_one_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_refuses_everything_then_the_app_recovers_by_itself() {
+    for fw in FRAMEWORKS {
+        redis_outage_on(fw).await;
+    }
+}
+
+async fn redis_outage_on(framework: Framework) {
     let mut redis = RedisServer::start().await;
     let store = RedisBlocklist::connect(&redis.url())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let base = support::serve(support::app(manager(store))).await;
+    let server = TestServer::start(framework, manager(store)).await;
+    let base = server.base().to_owned();
     let client = support::client();
     let (valid, _) = http_login(&client, &base).await;
     let (revoked, _) = http_login(&client, &base).await;
@@ -332,11 +359,18 @@ impl Drop for PythonApp {
 async fn a_flask_service_and_ours_share_one_redis() {
     let url = common::required_env("REDIS_URL");
     let python = PythonApp::start(&url).await;
+    for fw in FRAMEWORKS {
+        flask_and_ours_on(fw, &url, &python).await;
+    }
+}
+
+async fn flask_and_ours_on(framework: Framework, url: &str, python: &PythonApp) {
     // No prefix: the reference recipe's layout.
-    let store = RedisBlocklist::connect(&url)
+    let store = RedisBlocklist::connect(url)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let rust = support::serve(support::app(manager(store))).await;
+    let server = TestServer::start(framework, manager(store)).await;
+    let rust = server.base().to_owned();
     let client = support::client();
 
     let py_login = |client: reqwest::Client, base: String| async move {

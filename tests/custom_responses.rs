@@ -4,6 +4,11 @@
 //! decoded by hand in a handler), then every other replaceable response, the
 //! catch-all, precedence, the message key, and the original error in the
 //! response extensions.
+//!
+//! Written once, run on axum and on actix-web (`common::frameworks`),
+//! except what only axum has: the error in the response extensions, and
+//! `JwtLayer` rendering the rejections handlers return with `?` (an actix
+//! handler attaches its manager itself, with `RejectExt::reject`).
 
 mod common;
 
@@ -15,6 +20,7 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use common::frameworks::{FRAMEWORKS, Framework, Hook, Loader, Reply, TestServer};
 use common::*;
 use jwt_extended::axum::JwtManagerBuilderExt;
 use jwt_extended::axum::{FlaskJson, Fresh, Jwt, JwtLayer, JwtRejection, Refresh, render_error};
@@ -22,6 +28,11 @@ use jwt_extended::blocklist::{Blocklist, BlocklistError, Revocation, RevocationK
 use jwt_extended::{DecodedToken, Error, ErrorKind, JwtConfig, JwtManager, JwtManagerBuilder};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt as _;
+
+// The shared test app (`common::frameworks`) has the reference's routes
+// `/protected`, `/fresh_protected`, `/refresh_protected`, and
+// `/decode_expired` (the reference's `/test`: an expired token decoded by
+// hand in an unprotected view).
 
 async fn foo_bar() -> FlaskJson<Value> {
     FlaskJson(json!({"foo": "bar"}))
@@ -44,13 +55,19 @@ async fn decode_by_hand(State(jwt): State<JwtManager>) -> Response {
     }
 }
 
-fn app(jwt: JwtManager) -> Router {
+/// The routes of the reference test as an axum `Router`, for what only axum
+/// shows (the response extensions).
+fn axum_app(jwt: JwtManager) -> Router {
     Router::new()
         .route("/protected", get(|_: Jwt| foo_bar()))
         .route("/fresh_protected", get(|_: Jwt<Fresh>| foo_bar()))
         .route("/refresh_protected", get(|_: Jwt<Refresh>| foo_bar()))
         .route("/test", get(decode_by_hand))
         .with_state(jwt)
+}
+
+async fn app(framework: Framework, jwt: JwtManager) -> TestServer {
+    TestServer::start(framework, jwt).await
 }
 
 fn builder() -> JwtManagerBuilder {
@@ -74,99 +91,122 @@ fn expired(jwt: &JwtManager) -> String {
         .create())
 }
 
-fn foobar(status: StatusCode) -> (StatusCode, FlaskJson<Value>) {
-    (status, FlaskJson(json!({"msg": "foobar"})))
-}
-
 #[tokio::test]
 async fn fresh_jwt_required_custom_response() {
-    let plain = build(builder());
-    let token = ok(plain.create_access_token("username"));
-    http_get_bearer(&app(plain), "/fresh_protected", &token)
-        .await
-        .assert_error(401, "Fresh token required");
+    for fw in FRAMEWORKS {
+        let plain = build(builder());
+        let token = ok(plain.create_access_token("username"));
+        app(fw, plain)
+            .await
+            .get_bearer("/fresh_protected", &token)
+            .await
+            .assert_error(401, "Fresh token required");
 
-    let jwt = build(builder().needs_fresh_token_loader(
-        |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
-            assert_eq!(header["alg"], "HS256");
-            assert_eq!(claims["sub"], "username");
-            foobar(StatusCode::CREATED)
-        },
-    ));
-    let response = http_get_bearer(&app(jwt), "/fresh_protected", &token).await;
-    assert_eq!(response.status, 201);
-    assert_eq!(response.json(), json!({"msg": "foobar"}));
+        let (custom, calls) =
+            fw.loader_response(builder(), Loader::NeedsFresh, 201, json!({"msg": "foobar"}));
+        let response = app(fw, build(custom))
+            .await
+            .get_bearer("/fresh_protected", &token)
+            .await;
+        response.assert_json(201, json!({"msg": "foobar"}));
+        let call = calls.last();
+        assert_eq!(call.header["alg"], "HS256", "{fw}");
+        assert_eq!(call.claims["sub"], "username", "{fw}");
+    }
 }
 
 #[tokio::test]
 async fn invalid_jwt_custom_response() {
-    let invalid = "aaaaa.bbbbb.ccccc";
-    http_get_bearer(&app(build(builder())), "/protected", invalid)
-        .await
-        .assert_error(422, "Invalid header padding");
+    for fw in FRAMEWORKS {
+        let invalid = "aaaaa.bbbbb.ccccc";
+        app(fw, build(builder()))
+            .await
+            .get_bearer("/protected", invalid)
+            .await
+            .assert_error(422, "Invalid header padding");
 
-    let jwt = build(builder().invalid_token_loader(|message: &str| {
-        assert_eq!(message, "Invalid header padding");
-        foobar(StatusCode::CREATED)
-    }));
-    let response = http_get_bearer(&app(jwt), "/protected", invalid).await;
-    assert_eq!(response.status, 201);
-    assert_eq!(response.json(), json!({"msg": "foobar"}));
+        let (custom, calls) = fw.loader_response(
+            builder(),
+            Loader::InvalidToken,
+            201,
+            json!({"msg": "foobar"}),
+        );
+        let response = app(fw, build(custom))
+            .await
+            .get_bearer("/protected", invalid)
+            .await;
+        response.assert_json(201, json!({"msg": "foobar"}));
+        assert_eq!(calls.last().message, "Invalid header padding", "{fw}");
+    }
 }
 
 #[tokio::test]
 async fn expired_token_custom_response() {
-    let plain = build(builder());
-    let token = expired(&plain);
-    http_get_bearer(&app(plain), "/protected", &token)
-        .await
-        .assert_error(401, "Token has expired");
+    for fw in FRAMEWORKS {
+        let plain = build(builder());
+        let token = expired(&plain);
+        app(fw, plain)
+            .await
+            .get_bearer("/protected", &token)
+            .await
+            .assert_error(401, "Token has expired");
 
-    let jwt = build(builder().expired_token_loader(
-        |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
-            assert_eq!(header["alg"], "HS256");
-            assert_eq!(claims["sub"], "username");
-            assert_eq!(claims["type"], "access");
-            foobar(StatusCode::CREATED)
-        },
-    ));
-    let response = http_get_bearer(&app(jwt), "/protected", &token).await;
-    assert_eq!(response.status, 201);
-    assert_eq!(response.json(), json!({"msg": "foobar"}));
+        let (custom, calls) =
+            fw.loader_response(builder(), Loader::Expired, 201, json!({"msg": "foobar"}));
+        let response = app(fw, build(custom))
+            .await
+            .get_bearer("/protected", &token)
+            .await;
+        response.assert_json(201, json!({"msg": "foobar"}));
+        let call = calls.last();
+        assert_eq!(call.header["alg"], "HS256", "{fw}");
+        assert_eq!(call.claims["sub"], "username", "{fw}");
+        assert_eq!(call.claims["type"], "access", "{fw}");
+    }
 }
 
 #[tokio::test]
 async fn expired_token_via_decode_token() {
-    let jwt = build(builder().expired_token_loader(
-        |header: &Map<String, Value>, claims: &Map<String, Value>, _message: &str| {
-            assert_eq!(header["alg"], "HS256");
-            assert_eq!(claims["sub"], "username");
-            foobar(StatusCode::UNAUTHORIZED)
-        },
-    ));
-    let response = http_get(&app(jwt), "/test", &[]).await;
-    assert_eq!(response.status, 401);
-    assert_eq!(response.json(), json!({"msg": "foobar"}));
+    for fw in FRAMEWORKS {
+        let (custom, calls) =
+            fw.loader_response(builder(), Loader::Expired, 401, json!({"msg": "foobar"}));
+        let response = app(fw, build(custom))
+            .await
+            .get("/decode_expired", &[])
+            .await;
+        response.assert_json(401, json!({"msg": "foobar"}));
+        let call = calls.last();
+        assert_eq!(call.header["alg"], "HS256", "{fw}");
+        assert_eq!(call.claims["sub"], "username", "{fw}");
 
-    // Without a custom loader: the reference's default.
-    http_get(&app(build(builder())), "/test", &[])
-        .await
-        .assert_error(401, "Token has expired");
+        // Without a custom loader: the reference's default.
+        app(fw, build(builder()))
+            .await
+            .get("/decode_expired", &[])
+            .await
+            .assert_error(401, "Token has expired");
+    }
 }
 
 #[tokio::test]
 async fn no_token_custom_response() {
-    http_get(&app(build(builder())), "/protected", &[])
-        .await
-        .assert_error(401, "Missing Authorization Header");
+    for fw in FRAMEWORKS {
+        app(fw, build(builder()))
+            .await
+            .get("/protected", &[])
+            .await
+            .assert_error(401, "Missing Authorization Header");
 
-    let jwt = build(builder().unauthorized_loader(|message: &str| {
-        assert_eq!(message, "Missing Authorization Header");
-        foobar(StatusCode::CREATED)
-    }));
-    let response = http_get(&app(jwt), "/protected", &[]).await;
-    assert_eq!(response.status, 201);
-    assert_eq!(response.json(), json!({"msg": "foobar"}));
+        let (custom, calls) = fw.loader_response(
+            builder(),
+            Loader::Unauthorized,
+            201,
+            json!({"msg": "foobar"}),
+        );
+        let response = app(fw, build(custom)).await.get("/protected", &[]).await;
+        response.assert_json(201, json!({"msg": "foobar"}));
+        assert_eq!(calls.last().message, "Missing Authorization Header", "{fw}");
+    }
 }
 
 /// A store that is always down.
@@ -186,23 +226,22 @@ impl Blocklist for DownStore {
 struct Case {
     name: &'static str,
     configure: fn(JwtManagerBuilder) -> JwtManagerBuilder,
-    custom: fn(JwtManagerBuilder) -> JwtManagerBuilder,
+    /// Where the custom response ([`tagged`] with the name) goes.
+    custom: Hook,
     request: fn(&JwtManager) -> (&'static str, Option<String>),
     default: (u16, &'static str),
 }
 
-fn tagged(
-    tag: &'static str,
-) -> (
-    StatusCode,
-    [(&'static str, &'static str); 1],
-    FlaskJson<Value>,
-) {
-    (
-        StatusCode::IM_A_TEAPOT,
-        [("x-custom", tag)],
-        FlaskJson(json!({ "custom": tag })),
-    )
+impl Case {
+    /// The case's builder with its custom response, on `framework`.
+    fn custom(&self, framework: Framework) -> JwtManagerBuilder {
+        framework.fixed_response((self.configure)(builder()), self.custom, tagged(self.name))
+    }
+}
+
+/// 418, an `x-custom` header and `{"custom": tag}`.
+fn tagged(tag: &'static str) -> Reply {
+    Reply::json(418, json!({ "custom": tag })).header("x-custom", tag)
 }
 
 fn cases() -> Vec<Case> {
@@ -213,27 +252,21 @@ fn cases() -> Vec<Case> {
         Case {
             name: "expired",
             configure: same,
-            custom: |b| {
-                b.expired_token_loader(
-                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
-                        tagged("expired")
-                    },
-                )
-            },
+            custom: Hook::Loader(Loader::Expired),
             request: |jwt| ("/protected", Some(expired(jwt))),
             default: (401, "Token has expired"),
         },
         Case {
             name: "invalid",
             configure: same,
-            custom: |b| b.invalid_token_loader(|_: &str| tagged("invalid")),
+            custom: Hook::Loader(Loader::InvalidToken),
             request: |_| ("/protected", Some("foobarbaz".into())),
             default: (422, "Not enough segments"),
         },
         Case {
             name: "wrong type (invalid)",
             configure: same,
-            custom: |b| b.invalid_token_loader(|_: &str| tagged("wrong type (invalid)")),
+            custom: Hook::Loader(Loader::InvalidToken),
             request: |jwt| {
                 (
                     "/refresh_protected",
@@ -245,174 +278,178 @@ fn cases() -> Vec<Case> {
         Case {
             name: "unauthorized",
             configure: same,
-            custom: |b| b.unauthorized_loader(|_: &str| tagged("unauthorized")),
+            custom: Hook::Loader(Loader::Unauthorized),
             request: |_| ("/protected", None),
             default: (401, "Missing Authorization Header"),
         },
         Case {
             name: "needs fresh",
             configure: same,
-            custom: |b| {
-                b.needs_fresh_token_loader(
-                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
-                        tagged("needs fresh")
-                    },
-                )
-            },
+            custom: Hook::Loader(Loader::NeedsFresh),
             request: |jwt| ("/fresh_protected", jwt.create_access_token("username").ok()),
             default: (401, "Fresh token required"),
         },
         Case {
             name: "revoked",
             configure: |b| b.token_in_blocklist_loader(|_: &DecodedToken| async { true }),
-            custom: |b| {
-                b.revoked_token_loader(
-                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
-                        tagged("revoked")
-                    },
-                )
-            },
+            custom: Hook::Loader(Loader::Revoked),
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
             default: (401, "Token has been revoked"),
         },
         Case {
             name: "verification failed",
             configure: |b| b.token_verification_loader(|_: &DecodedToken| async { false }),
-            custom: |b| {
-                b.token_verification_failed_loader(
-                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
-                        tagged("verification failed")
-                    },
-                )
-            },
+            custom: Hook::Loader(Loader::VerificationFailed),
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
             default: (400, "User claims verification failed"),
         },
         Case {
             name: "user lookup",
             configure: |b| b.user_lookup_loader(|_: &DecodedToken| async { None::<String> }),
-            custom: |b| {
-                b.user_lookup_error_loader(
-                    |_: &Map<String, Value>, _: &Map<String, Value>, _message: &str| {
-                        tagged("user lookup")
-                    },
-                )
-            },
+            custom: Hook::Loader(Loader::UserLookupError),
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
             default: (401, "Error loading the user username"),
         },
         Case {
             name: "blocklist unavailable",
             configure: |b| b.blocklist(DownStore),
-            custom: |b| b.blocklist_unavailable_loader(|_: &Error| tagged("blocklist unavailable")),
+            custom: Hook::BlocklistUnavailable,
             request: |jwt| ("/protected", jwt.create_access_token("username").ok()),
             default: (503, "Token revocation status is unavailable"),
         },
     ]
 }
 
-async fn run(jwt: &JwtManager, case: &Case) -> TestResponse {
+async fn run(framework: Framework, jwt: &JwtManager, case: &Case) -> TestResponse {
     let (path, token) = (case.request)(jwt);
-    let app = app(jwt.clone());
+    let app = app(framework, jwt.clone()).await;
     match token {
-        Some(token) => http_get_bearer(&app, path, &token).await,
-        None => http_get(&app, path, &[]).await,
+        Some(token) => app.get_bearer(path, &token).await,
+        None => app.get(path, &[]).await,
     }
 }
 
 #[tokio::test]
 async fn every_default_response_is_replaceable() {
-    for case in cases() {
-        let plain = build((case.configure)(builder()));
-        let response = run(&plain, &case).await;
-        let (status, msg) = case.default;
-        assert_eq!(
-            (response.status.as_u16(), response.msg()),
-            (status, msg.to_owned()),
-            "default of {}",
-            case.name
-        );
+    for fw in FRAMEWORKS {
+        for case in cases() {
+            let plain = build((case.configure)(builder()));
+            let response = run(fw, &plain, &case).await;
+            let (status, msg) = case.default;
+            assert_eq!(
+                (response.status.as_u16(), response.msg()),
+                (status, msg.to_owned()),
+                "{fw}: default of {}",
+                case.name
+            );
 
-        let custom = build((case.custom)((case.configure)(builder())));
-        let response = run(&custom, &case).await;
-        assert_eq!(response.status, 418, "{}", case.name);
-        assert_eq!(response.headers["x-custom"], case.name);
-        assert_eq!(response.json(), json!({ "custom": case.name }));
+            let custom = build(case.custom(fw));
+            let response = run(fw, &custom, &case).await;
+            assert_eq!(response.status, 418, "{fw}: {}", case.name);
+            assert_eq!(response.headers["x-custom"], case.name, "{fw}");
+            assert_eq!(
+                response.json(),
+                json!({ "custom": case.name }),
+                "{fw}: {}",
+                case.name
+            );
+        }
     }
 }
 
 #[tokio::test]
 async fn the_catch_all_answers_what_no_loader_covers() {
-    for case in cases() {
-        let jwt = build((case.configure)(builder()).error_response(|error: &Error| {
-            (
-                StatusCode::IM_A_TEAPOT,
-                FlaskJson(
-                    json!({"kind": format!("{:?}", error.kind()), "message": error.message()}),
-                ),
-            )
-        }));
-        let response = run(&jwt, &case).await;
-        assert_eq!(response.status, 418, "{}", case.name);
-        assert_eq!(response.json()["message"], case.default.1, "{}", case.name);
+    for fw in FRAMEWORKS {
+        for case in cases() {
+            let (custom, _calls) =
+                fw.respond((case.configure)(builder()), Hook::CatchAll, |call| {
+                    let kind = call.kind.map(|kind| format!("{kind:?}"));
+                    Reply::json(418, json!({"kind": kind, "message": call.message}))
+                });
+            let response = run(fw, &build(custom), &case).await;
+            assert_eq!(response.status, 418, "{fw}: {}", case.name);
+            assert_eq!(
+                response.json()["message"],
+                case.default.1,
+                "{fw}: {}",
+                case.name
+            );
+        }
     }
 }
 
 #[tokio::test]
 async fn the_most_specific_response_wins() {
-    let jwt = build(
-        builder()
-            .error_response(|_: &Error| tagged("catch-all"))
-            .invalid_token_loader(|_: &str| tagged("category"))
-            .error_kind_response(ErrorKind::WrongTokenType, |_: &Error| tagged("kind")),
-    );
-    let router = app(jwt.clone());
-    let access = ok(jwt.create_access_token("username"));
-    let wrong_type = http_get_bearer(&router, "/refresh_protected", &access).await;
-    assert_eq!(wrong_type.json(), json!({"custom": "kind"}));
-    let malformed = http_get_bearer(&router, "/protected", "foobarbaz").await;
-    assert_eq!(malformed.json(), json!({"custom": "category"}));
-    let missing = http_get(&router, "/protected", &[]).await;
-    assert_eq!(missing.json(), json!({"custom": "catch-all"}));
+    for fw in FRAMEWORKS {
+        let custom = fw.fixed_response(builder(), Hook::CatchAll, tagged("catch-all"));
+        let custom = fw.fixed_response(custom, Loader::InvalidToken, tagged("category"));
+        let custom = fw.fixed_response(
+            custom,
+            Hook::Kind(ErrorKind::WrongTokenType),
+            tagged("kind"),
+        );
+        let jwt = build(custom);
+        let server = app(fw, jwt.clone()).await;
+        let access = ok(jwt.create_access_token("username"));
+        let wrong_type = server.get_bearer("/refresh_protected", &access).await;
+        assert_eq!(wrong_type.json(), json!({"custom": "kind"}), "{fw}");
+        let malformed = server.get_bearer("/protected", "foobarbaz").await;
+        assert_eq!(malformed.json(), json!({"custom": "category"}), "{fw}");
+        let missing = server.get("/protected", &[]).await;
+        assert_eq!(missing.json(), json!({"custom": "catch-all"}), "{fw}");
 
-    // Registering again replaces.
-    let jwt = build(
-        builder()
-            .invalid_token_loader(|_: &str| tagged("first"))
-            .invalid_token_loader(|_: &str| tagged("second")),
-    );
-    let response = http_get_bearer(&app(jwt), "/protected", "foobarbaz").await;
-    assert_eq!(response.json(), json!({"custom": "second"}));
+        // Registering again replaces.
+        let custom = fw.fixed_response(builder(), Loader::InvalidToken, tagged("first"));
+        let custom = fw.fixed_response(custom, Loader::InvalidToken, tagged("second"));
+        let response = app(fw, build(custom))
+            .await
+            .get_bearer("/protected", "foobarbaz")
+            .await;
+        assert_eq!(response.json(), json!({"custom": "second"}), "{fw}");
+    }
 }
 
 #[tokio::test]
 async fn the_message_key_applies_to_every_default() {
-    for case in cases() {
-        let jwt = build((case.configure)(JwtManager::builder(
-            JwtConfig::new()
-                .with_secret_key("foobarbaz")
-                .with_error_message_key("message"),
-        )));
-        let response = run(&jwt, &case).await;
-        assert_eq!(
-            response.json(),
-            json!({ "message": case.default.1 }),
-            "{}",
-            case.name
-        );
+    for fw in FRAMEWORKS {
+        for case in cases() {
+            let jwt = build((case.configure)(JwtManager::builder(
+                JwtConfig::new()
+                    .with_secret_key("foobarbaz")
+                    .with_error_message_key("message"),
+            )));
+            let response = run(fw, &jwt, &case).await;
+            assert_eq!(
+                response.json(),
+                json!({ "message": case.default.1 }),
+                "{fw}: {}",
+                case.name
+            );
+        }
     }
 }
 
 #[tokio::test]
 async fn default_bodies_are_flask_jsonify_bytes() {
-    let response = http_get(&app(build(builder())), "/protected", &[]).await;
-    assert_eq!(response.headers[header::CONTENT_TYPE], "application/json");
-    assert_eq!(
-        response.body,
-        b"{\"msg\":\"Missing Authorization Header\"}\n"
-    );
-    assert!(response.headers.get(header::WWW_AUTHENTICATE).is_none());
+    for fw in FRAMEWORKS {
+        let response = app(fw, build(builder())).await.get("/protected", &[]).await;
+        assert_eq!(
+            response.headers[header::CONTENT_TYPE],
+            "application/json",
+            "{fw}"
+        );
+        assert_eq!(
+            response.body, b"{\"msg\":\"Missing Authorization Header\"}\n",
+            "{fw}"
+        );
+        assert!(
+            response.headers.get(header::WWW_AUTHENTICATE).is_none(),
+            "{fw}"
+        );
+    }
 }
+
+// ------------------------------------- axum only: the response extensions
 
 async fn raw(app: &Router, uri: &str, token: Option<&str>) -> Response {
     let mut request = request(Method::GET, uri);
@@ -442,7 +479,7 @@ async fn the_original_error_is_in_the_response_extensions() {
         )),
         build(builder().error_response(|_: &Error| StatusCode::IM_A_TEAPOT)),
     ] {
-        let app = app(jwt.clone());
+        let app = axum_app(jwt.clone());
         let response = raw(&app, "/protected", Some(&expired(&jwt))).await;
         let error = response.extensions().get::<Error>();
         assert_eq!(error.map(Error::kind), Some(ErrorKind::ExpiredToken));
@@ -459,7 +496,7 @@ async fn the_original_error_is_in_the_response_extensions() {
     }
 }
 
-// ------------------------------------------- `?` in a handler, behind JwtLayer
+// ------------------------------ axum only: `?` in a handler, behind JwtLayer
 
 /// Decodes an expired token by hand and returns the error with `?`, beside a
 /// header of its own.

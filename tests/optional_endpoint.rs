@@ -1,7 +1,10 @@
-//! Optional routes (`@jwt_required(optional=True)` = `Option<Jwt>`): the
-//! port of the reference's `tests/test_get_methods_in_optional_endpoint.py`,
-//! plus the "optional" summary table of the spec (§8): only "no token
-//! anywhere" is let through; every other failure is still refused.
+//! Optional routes (`@jwt_required(optional=True)` = `Option<Jwt>`, actix:
+//! `Optional<Jwt>`): the port of the reference's
+//! `tests/test_get_methods_in_optional_endpoint.py`, plus the "optional"
+//! summary table of the spec (§8): only "no token anywhere" is let through;
+//! every other failure is still refused.
+//!
+//! Written once, run on axum and on actix-web (`common::frameworks`).
 
 mod common;
 
@@ -9,33 +12,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, StatusCode};
-use axum::routing::{get, post};
+use common::frameworks::{FRAMEWORKS, Framework, TestServer, User};
 use common::*;
-use jwt_extended::axum::{CurrentUser, FlaskJson, Jwt};
 use jwt_extended::config::TokenLocation;
 use jwt_extended::{DecodedToken, JwtConfig, JwtManager};
-use serde_json::{Value, json};
+use serde_json::json;
 
-#[derive(Debug, Clone)]
-struct User {
-    name: String,
-}
-
-/// The optional view of the reference: everything it can read about the
-/// token is empty, and the user is `None`.
-async fn optional_view(token: Option<Jwt>, user: Option<CurrentUser<User>>) -> FlaskJson<Value> {
-    match (token, user) {
-        (None, None) => FlaskJson(json!({"foo": "bar"})),
-        (Some(t), Some(u)) => FlaskJson(json!({
-            "identity": t.identity(),
-            "user": u.name,
-        })),
-        (t, u) => panic!("token and user disagree: {t:?} / {u:?}"),
-    }
-}
+// The shared test app (`common::frameworks`) has the reference's optional
+// view as `/optional_user` (GET and POST): `{"foo": "bar"}` without a token,
+// else the identity and the loaded user, taken by an optional token and an
+// optional `CurrentUser<User>` (a 500 if they disagree), and the bare
+// `Option<Jwt>` view as `/optional_claims`.
 
 /// A manager whose user loader counts its calls; `None` for "nobody".
 fn counting_manager(config: JwtConfig, calls: Arc<AtomicUsize>) -> JwtManager {
@@ -51,7 +38,7 @@ fn counting_manager(config: JwtConfig, calls: Arc<AtomicUsize>) -> JwtManager {
                 .identity_str()
                 .filter(|name| *name != "nobody")
                 .map(|name| User {
-                    name: name.to_owned(),
+                    username: name.to_owned(),
                 });
             async move { user }
         })
@@ -59,178 +46,152 @@ fn counting_manager(config: JwtConfig, calls: Arc<AtomicUsize>) -> JwtManager {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn app(manager: JwtManager) -> Router {
-    Router::new()
-        .route("/optional", get(optional_view).post(optional_view))
-        .with_state(manager)
+async fn app(framework: Framework, manager: JwtManager) -> TestServer {
+    TestServer::start(framework, manager).await
 }
 
 #[tokio::test]
 async fn get_jwt_in_optional_route() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let app = app(counting_manager(JwtConfig::new(), calls.clone()));
-    let response = http_get(&app, "/optional", &[]).await;
-    assert_eq!(
-        (response.status, response.json()),
-        (StatusCode::OK, json!({"foo": "bar"}))
-    );
-    assert_eq!(
-        calls.load(Ordering::SeqCst),
-        0,
-        "the user loader is not called without a token"
-    );
+    for fw in FRAMEWORKS {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let app = app(fw, counting_manager(JwtConfig::new(), calls.clone())).await;
+        let response = app.get("/optional_user", &[]).await;
+        response.assert_json(200, json!({"foo": "bar"}));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "{fw}: the user loader is not called without a token"
+        );
+    }
 }
 
 #[tokio::test]
 async fn optional_with_a_valid_token_loads_the_user_once() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let manager = counting_manager(JwtConfig::new(), calls.clone());
-    let token = manager
-        .create_access_token("username")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let app = app(manager);
-    let response = http_get_bearer(&app, "/optional", &token).await;
-    assert_eq!(
-        (response.status, response.json()),
-        (
-            StatusCode::OK,
-            json!({"identity": "username", "user": "username"})
-        )
-    );
-    // `Option<Jwt>` and `Option<CurrentUser>` share one verification.
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    for fw in FRAMEWORKS {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let manager = counting_manager(JwtConfig::new(), calls.clone());
+        let token = manager
+            .create_access_token("username")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let app = app(fw, manager).await;
+        let response = app.get_bearer("/optional_user", &token).await;
+        response.assert_json(200, json!({"identity": "username", "user": "username"}));
+        // The optional token and the optional user share one verification.
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{fw}");
+    }
 }
 
 /// The `optional=True` table of spec §8.
 #[tokio::test]
 async fn only_a_missing_token_is_optional() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let manager = counting_manager(JwtConfig::new(), calls.clone());
-    let app = app(manager.clone());
-    let create = |r: Result<String, jwt_extended::Error>| r.unwrap_or_else(|e| panic!("{e}"));
+    for fw in FRAMEWORKS {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let manager = counting_manager(JwtConfig::new(), calls.clone());
+        let app = app(fw, manager.clone()).await;
+        let create = |r: Result<String, jwt_extended::Error>| r.unwrap_or_else(|e| panic!("{e}"));
 
-    // No token in any location, including a header with another scheme.
-    for headers in [vec![], vec![("Authorization", "Basic x")]] {
-        let response = http_get(&app, "/optional", &headers).await;
-        assert_eq!(response.json(), json!({"foo": "bar"}), "{headers:?}");
-    }
-    // Everything else fails as on a required route.
-    http_get_bearer(&app, "/optional", "foobarbaz")
-        .await
-        .assert_error(422, "Not enough segments");
-    let other = JwtManager::new(JwtConfig::new().with_secret_key("other"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let forged = create(other.create_access_token("username"));
-    http_get_bearer(&app, "/optional", &forged)
-        .await
-        .assert_error(422, "Signature verification failed");
-    http_get(&app, "/optional", &[("Authorization", "Bearer")])
-        .await
-        .assert_error(
-            422,
-            "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'",
+        // No token in any location, including a header with another scheme.
+        for headers in [vec![], vec![("Authorization", "Basic x")]] {
+            let response = app.get("/optional_user", &headers).await;
+            assert_eq!(response.json(), json!({"foo": "bar"}), "{fw}: {headers:?}");
+        }
+        // Everything else fails as on a required route.
+        app.get_bearer("/optional_user", "foobarbaz")
+            .await
+            .assert_error(422, "Not enough segments");
+        let other = JwtManager::new(JwtConfig::new().with_secret_key("other"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let forged = create(other.create_access_token("username"));
+        app.get_bearer("/optional_user", &forged)
+            .await
+            .assert_error(422, "Signature verification failed");
+        app.get("/optional_user", &[("Authorization", "Bearer")])
+            .await
+            .assert_error(
+                422,
+                "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'",
+            );
+        let expired = create(
+            manager
+                .access_token("username")
+                .expires_at(SystemTime::now() - Duration::from_secs(1))
+                .create(),
         );
-    let expired = create(
-        manager
-            .access_token("username")
-            .expires_at(SystemTime::now() - Duration::from_secs(1))
-            .create(),
-    );
-    http_get_bearer(&app, "/optional", &expired)
-        .await
-        .assert_error(401, "Token has expired");
-    let refresh = create(manager.create_refresh_token("username"));
-    http_get_bearer(&app, "/optional", &refresh)
-        .await
-        .assert_error(422, "Only non-refresh tokens are allowed");
-    assert_eq!(calls.load(Ordering::SeqCst), 0, "no loader call so far");
-    let nobody = create(manager.create_access_token("nobody"));
-    http_get_bearer(&app, "/optional", &nobody)
-        .await
-        .assert_error(401, "Error loading the user nobody");
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
+        app.get_bearer("/optional_user", &expired)
+            .await
+            .assert_error(401, "Token has expired");
+        let refresh = create(manager.create_refresh_token("username"));
+        app.get_bearer("/optional_user", &refresh)
+            .await
+            .assert_error(422, "Only non-refresh tokens are allowed");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "{fw}: no loader call so far"
+        );
+        let nobody = create(manager.create_access_token("nobody"));
+        app.get_bearer("/optional_user", &nobody)
+            .await
+            .assert_error(401, "Error loading the user nobody");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{fw}");
+    }
 }
 
 /// A cookie without its CSRF header on a protected method is refused even
 /// on an optional route.
 #[tokio::test]
 async fn optional_does_not_suppress_csrf_errors() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let manager = counting_manager(
-        JwtConfig::new().with_token_location([TokenLocation::Cookies]),
-        calls,
-    );
-    let token = manager
-        .create_access_token("username")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let csrf = payload(&token)["csrf"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let app = app(manager);
-    let post_with = |headers: Vec<(&'static str, String)>| {
-        let app = app.clone();
-        async move {
-            let mut builder = request(Method::POST, "/optional");
-            for (name, value) in headers {
-                builder = builder.header(name, value);
+    for fw in FRAMEWORKS {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let manager = counting_manager(
+            JwtConfig::new().with_token_location([TokenLocation::Cookies]),
+            calls,
+        );
+        let token = manager
+            .create_access_token("username")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let csrf = payload(&token)["csrf"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let app = app(fw, manager).await;
+        let cookie = format!("access_token_cookie={token}");
+        let post_with = |headers: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                let headers: Vec<(&str, &str)> =
+                    headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                app.call("POST", "/optional_user", &headers).await
             }
-            send(
-                &app,
-                builder
-                    .body(Body::empty())
-                    .unwrap_or_else(|e| panic!("{e}")),
-            )
+        };
+        post_with(vec![("Cookie", cookie.clone())])
             .await
-        }
-    };
-    let cookie = format!("access_token_cookie={token}");
-    post_with(vec![("Cookie", cookie.clone())])
+            .assert_error(401, "Missing CSRF token");
+        post_with(vec![
+            ("Cookie", cookie.clone()),
+            ("X-CSRF-TOKEN", "wrong".into()),
+        ])
         .await
-        .assert_error(401, "Missing CSRF token");
-    post_with(vec![
-        ("Cookie", cookie.clone()),
-        ("X-CSRF-TOKEN", "wrong".into()),
-    ])
-    .await
-    .assert_error(401, "CSRF double submit tokens do not match");
-    let ok = post_with(vec![("Cookie", cookie), ("X-CSRF-TOKEN", csrf)]).await;
-    assert_eq!(
-        ok.json(),
-        json!({"identity": "username", "user": "username"})
-    );
-    // No cookie at all: anonymous.
-    let anonymous = post_with(vec![]).await;
-    assert_eq!(anonymous.json(), json!({"foo": "bar"}));
+        .assert_error(401, "CSRF double submit tokens do not match");
+        let ok = post_with(vec![("Cookie", cookie), ("X-CSRF-TOKEN", csrf)]).await;
+        assert_eq!(
+            ok.json(),
+            json!({"identity": "username", "user": "username"}),
+            "{fw}"
+        );
+        // No cookie at all: anonymous.
+        let anonymous = post_with(vec![]).await;
+        assert_eq!(anonymous.json(), json!({"foo": "bar"}), "{fw}");
+    }
 }
 
-/// Without a user loader, `Option<Jwt>` alone works and reads as empty.
+/// Without a user loader, the optional token alone works and reads as
+/// empty.
 #[tokio::test]
 async fn optional_without_a_user_loader() {
-    let manager = manager();
-    let app = Router::new()
-        .route(
-            "/optional",
-            post(|token: Option<Jwt>| async move {
-                FlaskJson(match token {
-                    None => json!({"claims": {}, "header": {}, "identity": null}),
-                    Some(t) => json!({"claims": t.claims(), "header": t.header(), "identity": t.identity()}),
-                })
-            }),
-        )
-        .with_state(manager);
-    let response = send(
-        &app,
-        request(Method::POST, "/optional")
-            .body(Body::empty())
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
-    assert_eq!(
-        (response.status, response.json()),
-        (
-            StatusCode::OK,
-            json!({"claims": {}, "header": {}, "identity": null})
-        )
-    );
+    for fw in FRAMEWORKS {
+        let app = app(fw, manager()).await;
+        let response = app.call("POST", "/optional_claims", &[]).await;
+        response.assert_json(200, json!({"claims": {}, "header": {}, "identity": null}));
+    }
 }

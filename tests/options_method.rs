@@ -7,7 +7,11 @@
 //!   reference's contract: 200 and the handler's body);
 //! - a handler taking `Jwt<R>` cannot run without a token, so the extractor
 //!   answers `200 OK` with an empty body;
-//! - `Option<Jwt>` gives `None`.
+//! - `Option<Jwt>` (actix: `Optional<Jwt>`) gives `None`.
+//!
+//! The extractor tests are written once and run on axum and on actix-web
+//! (`common::frameworks`); the `RequireJwtLayer` tests are axum-only (a
+//! tower layer: actix-web has no route layer of its own in the crate).
 
 mod common;
 
@@ -15,9 +19,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use axum::routing::{MethodFilter, on};
+use common::frameworks::{FRAMEWORKS, TestServer};
 use common::*;
 use jwt_extended::JwtManager;
-use jwt_extended::axum::{Access, Fresh, Jwt, Refresh, RequireJwtLayer, Requirement};
+use jwt_extended::axum::{Access, Fresh, Refresh, RequireJwtLayer, Requirement};
 
 async fn send_method(app: &Router, method: Method, uri: &str, token: Option<&str>) -> TestResponse {
     let mut builder = request(method, uri);
@@ -114,72 +119,70 @@ async fn layer_still_checks_get() {
     assert_eq!((ok.status, ok.text().as_str()), (StatusCode::OK, "ok"));
 }
 
-fn extractor_app(manager: JwtManager) -> Router {
-    let both = MethodFilter::GET.or(MethodFilter::OPTIONS);
-    Router::new()
-        .route("/jwt_required", on(both, |_: Jwt| async { "ok" }))
-        .route(
-            "/fresh_jwt_required",
-            on(both, |_: Jwt<Fresh>| async { "ok" }),
-        )
-        .route(
-            "/jwt_refresh_token_required",
-            on(both, |_: Jwt<Refresh>| async { "ok" }),
-        )
-        .route(
-            "/optional",
-            on(both, |token: Option<Jwt>| async move {
-                match token {
-                    Some(t) => format!("token for {}", t.identity()),
-                    None => "no token".to_owned(),
-                }
-            }),
-        )
-        .with_state(manager)
+// The shared test app (`common::frameworks`) answers every method on
+// `/protected` (`Jwt`), `/fresh_protected` (`Jwt<Fresh>`),
+// `/refresh_protected` (`Jwt<Refresh>`) and `/optional_text` (an optional
+// `Jwt`: `token for <identity>` or `no token`).
+
+const REQUIRED: [&str; 3] = ["/protected", "/fresh_protected", "/refresh_protected"];
+
+/// `method uri` with an optional bearer token.
+async fn call(app: &TestServer, method: &str, uri: &str, token: Option<&str>) -> TestResponse {
+    match token {
+        Some(token) => {
+            app.call(
+                method,
+                uri,
+                &[("Authorization", &format!("Bearer {token}"))],
+            )
+            .await
+        }
+        None => app.call(method, uri, &[]).await,
+    }
 }
 
 /// The extractor cannot hand the handler a token that was never checked:
 /// `OPTIONS` is answered 200 with an empty body, without running it.
 #[tokio::test]
 async fn extractor_answers_options_with_empty_200() {
-    let app = extractor_app(manager());
-    for path in [
-        "/jwt_required",
-        "/fresh_jwt_required",
-        "/jwt_refresh_token_required",
-    ] {
-        for token in [None, Some("foobarbaz")] {
-            let response = send_method(&app, Method::OPTIONS, path, token).await;
-            assert_eq!(
-                (response.status, response.body.as_slice()),
-                (StatusCode::OK, &b""[..]),
-                "OPTIONS {path} (token {token:?})"
-            );
+    for fw in FRAMEWORKS {
+        let app = TestServer::start(fw, manager()).await;
+        for path in REQUIRED {
+            for token in [None, Some("foobarbaz")] {
+                let response = call(&app, "OPTIONS", path, token).await;
+                assert_eq!(
+                    (response.status, response.body.as_slice()),
+                    (StatusCode::OK, &b""[..]),
+                    "{fw}: OPTIONS {path} (token {token:?})"
+                );
+            }
+            call(&app, "GET", path, None)
+                .await
+                .assert_error(401, "Missing Authorization Header");
         }
-        send_method(&app, Method::GET, path, None)
-            .await
-            .assert_error(401, "Missing Authorization Header");
     }
 }
 
 #[tokio::test]
 async fn optional_extractor_gives_none_for_options() {
-    let manager = manager();
-    let token = manager
-        .create_access_token("username")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let app = extractor_app(manager);
-    // Nothing is verified for OPTIONS, not even a valid token.
-    for t in [None, Some(token.as_str()), Some("foobarbaz")] {
-        let response = send_method(&app, Method::OPTIONS, "/optional", t).await;
-        assert_eq!(
-            (response.status, response.text().as_str()),
-            (StatusCode::OK, "no token"),
-            "token {t:?}"
-        );
+    for fw in FRAMEWORKS {
+        let manager = manager();
+        let token = manager
+            .create_access_token("username")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let app = TestServer::start(fw, manager).await;
+        // Nothing is verified for OPTIONS, not even a valid token.
+        for t in [None, Some(token.as_str()), Some("foobarbaz")] {
+            let response = call(&app, "OPTIONS", "/optional_text", t).await;
+            assert_eq!(
+                (response.status, response.text().as_str()),
+                (StatusCode::OK, "no token"),
+                "{fw}: token {t:?}"
+            );
+        }
+        let response = call(&app, "GET", "/optional_text", Some(&token)).await;
+        assert_eq!(response.text(), "token for \"username\"", "{fw}");
     }
-    let response = send_method(&app, Method::GET, "/optional", Some(&token)).await;
-    assert_eq!(response.text(), "token for \"username\"");
 }
 
 /// Only `OPTIONS` is exempt: `HEAD` is checked like `GET`.
@@ -189,7 +192,9 @@ async fn head_is_not_exempt() {
     let app = layer_app(&manager);
     let response = send_method(&app, Method::HEAD, "/jwt_required", None).await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
-    let extractor = extractor_app(manager);
-    let response = send_method(&extractor, Method::HEAD, "/jwt_required", None).await;
-    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    for fw in FRAMEWORKS {
+        let extractor = TestServer::start(fw, manager.clone()).await;
+        let response = call(&extractor, "HEAD", "/protected", None).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{fw}");
+    }
 }

@@ -30,6 +30,23 @@
 //! | `/decode_expired` (GET, unprotected) | `decode_token` of an expired token | `{"msg": "baz"}` or the configured error |
 //! | `/access_token`, `/refresh_token` (GET, `?domain=`) | manager | sets the cookies, `{"login": true}` |
 //! | `/delete_tokens`, `/delete_access_tokens`, `/delete_refresh_tokens` (GET, `?domain=`) | manager | unsets them |
+//! | `/optional_user` | optional `Jwt` and optional `CurrentUser<`[`User`]`>` | `{"foo": "bar"}` without a token, else `{"identity": …, "user": …}` (500 if they disagree) |
+//! | `/optional_claims` | optional `Jwt` | `{"claims": …, "header": …, "identity": …}` (empty without a token) |
+//! | `/optional_text` | optional `Jwt` | `token for <identity>` or `no token` (text) |
+//! | `/get_user1` (GET) | `CurrentUser<`[`User`]`>` | `{"foo": <username>}` |
+//! | `/get_user2` (GET) | `Jwt`, the user from its verification | `{"foo": <username>}`, or 500 `{"error": "no user loaded"}` |
+//! | `/maybe_user` (GET) | optional `CurrentUser<`[`User`]`>` | `{"user": <username or null>}` |
+//! | `/zero` (GET) | `CurrentUser<i64>` | the number (text) |
+//! | `/me` (GET) | `CurrentUser<`[`Account`]`>` | its name (text) |
+//! | `/all` (GET) | `Jwt`, optional `Jwt<AnyType>`, optional `Jwt`, `Jwt`, `CurrentUser<`[`User`]`>` | the five identities |
+//! | `/token_header` (GET), `/refresh_token_header` (GET) | `Jwt`, `Jwt<Refresh>` | the token's JOSE header |
+//! | `/login` (POST) | manager | `{"access_token": …, "refresh_token": …}` for `alice` |
+//! | `/logout` (DELETE) | `Jwt` | revokes it: `{"msg": "Access token revoked"}` |
+//! | `/refresh` (POST) | `Jwt<Refresh>` | `{"access_token": …}` in the refresh token's session |
+//!
+//! Error responses: [`Framework::respond`] registers a [`Reply`] on any
+//! [`Hook`] (the reference's loaders, one error kind, the catch-all, the
+//! blocklist outage) through either framework's builder extension.
 //!
 //! The JWT layer (axum `JwtLayer`, actix `JwtMiddleware`) wraps every
 //! route; [`AppOptions`] sets its body limit and JSON buffering.
@@ -43,7 +60,7 @@ use axum::http::{HeaderMap, StatusCode};
 use jwt_extended::axum::BufferJson;
 use jwt_extended::config::TokenLocation;
 use jwt_extended::cookies::CookieOptions;
-use jwt_extended::{JwtManager, JwtManagerBuilder, VerifyOptions};
+use jwt_extended::{DecodedToken, Error, ErrorKind, JwtManager, JwtManagerBuilder, VerifyOptions};
 use serde_json::{Map, Value, json};
 
 use super::TestResponse;
@@ -142,13 +159,106 @@ pub enum Loader {
     UserLookupError,
 }
 
-/// What a loader was called with (empty header and claims for the loaders
-/// given only a message).
+/// Where [`Framework::respond`] registers a response: one of the
+/// reference's loaders, one error kind (`error_kind_response`), the
+/// catch-all (`error_response`) or the blocklist outage response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    Loader(Loader),
+    Kind(ErrorKind),
+    CatchAll,
+    BlocklistUnavailable,
+}
+
+impl From<Loader> for Hook {
+    fn from(loader: Loader) -> Self {
+        Hook::Loader(loader)
+    }
+}
+
+/// A response registered for an error, built the same way on every
+/// framework: a status, extra headers and, when given, a Flask-style JSON
+/// body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+}
+
+impl Reply {
+    /// `status` with a JSON `body`.
+    pub fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    /// `status` and an empty body.
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds a header (`name` in lower case).
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    fn into_axum(self) -> axum::response::Response {
+        use axum::response::IntoResponse as _;
+        use jwt_extended::axum::FlaskJson;
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::IM_A_TEAPOT);
+        let mut response = match self.body {
+            Some(body) => (status, FlaskJson(body)).into_response(),
+            None => status.into_response(),
+        };
+        for (name, value) in self.headers {
+            let value = axum::http::HeaderValue::from_str(&value)
+                .unwrap_or_else(|e| panic!("header value: {e}"));
+            response
+                .headers_mut()
+                .insert(axum::http::HeaderName::from_static(name), value);
+        }
+        response
+    }
+
+    fn into_actix(self) -> actix_web::HttpResponse {
+        use actix_web::http::StatusCode as ActixStatus;
+        use actix_web::http::header::{HeaderName, HeaderValue};
+        use jwt_extended::actix::FlaskJson;
+        let status = ActixStatus::from_u16(self.status).unwrap_or(ActixStatus::IM_A_TEAPOT);
+        let mut response = match self.body {
+            Some(body) => FlaskJson(body).with_status(status),
+            None => actix_web::HttpResponse::build(status).finish(),
+        };
+        for (name, value) in self.headers {
+            let value =
+                HeaderValue::from_str(&value).unwrap_or_else(|e| panic!("header value: {e}"));
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
+        response
+    }
+}
+
+/// What a registered response was called with: the token's header and
+/// claims (empty for the loaders given only a message, and for errors
+/// about no particular token), the message, and the error kind for the
+/// hooks given the whole error.
 #[derive(Debug, Clone, Default)]
 pub struct LoaderCall {
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,
     pub message: String,
+    pub kind: Option<ErrorKind>,
 }
 
 /// The calls of a registered loader, recorded for the test to check after
@@ -158,14 +268,38 @@ pub struct LoaderCall {
 pub struct Calls(Arc<Mutex<Vec<LoaderCall>>>);
 
 impl Calls {
-    fn record(&self, header: &Map<String, Value>, claims: &Map<String, Value>, message: &str) {
+    fn push(&self, call: LoaderCall) -> LoaderCall {
         if let Ok(mut calls) = self.0.lock() {
-            calls.push(LoaderCall {
-                header: header.clone(),
-                claims: claims.clone(),
-                message: message.to_owned(),
-            });
+            calls.push(call.clone());
         }
+        call
+    }
+
+    fn record(
+        &self,
+        header: &Map<String, Value>,
+        claims: &Map<String, Value>,
+        message: &str,
+    ) -> LoaderCall {
+        self.push(LoaderCall {
+            header: header.clone(),
+            claims: claims.clone(),
+            message: message.to_owned(),
+            kind: None,
+        })
+    }
+
+    fn record_error(&self, error: &Error) -> LoaderCall {
+        let (header, claims) = error
+            .token()
+            .map(|t| (t.header.clone(), t.claims.clone()))
+            .unwrap_or_default();
+        self.push(LoaderCall {
+            header,
+            claims,
+            message: error.message().to_owned(),
+            kind: Some(error.kind()),
+        })
     }
 
     /// Every call so far.
@@ -182,61 +316,88 @@ impl Calls {
     }
 }
 
-/// Registers `$loader` on `$builder` answering `$respond()`, recording its
-/// calls in `$calls`; expanded once per framework (the loaders have the
+/// Registers `$hook` on `$builder` answering `$respond(&call)`, recording
+/// its calls in `$calls`; expanded once per framework (the hooks have the
 /// same names and arguments, and framework-specific responses).
-macro_rules! register_loader {
-    ($builder:expr, $loader:expr, $calls:expr, $respond:expr) => {{
+macro_rules! register_hook {
+    ($builder:expr, $hook:expr, $calls:expr, $respond:expr) => {{
         let calls = $calls;
         let respond = $respond;
         let none = Map::new();
-        match $loader {
-            Loader::Expired => $builder.expired_token_loader(
+        match $hook {
+            Hook::Loader(Loader::Expired) => $builder.expired_token_loader(
                 move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
-                    calls.record(h, c, m);
-                    respond()
+                    respond(&calls.record(h, c, m))
                 },
             ),
-            Loader::NeedsFresh => $builder.needs_fresh_token_loader(
+            Hook::Loader(Loader::NeedsFresh) => $builder.needs_fresh_token_loader(
                 move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
-                    calls.record(h, c, m);
-                    respond()
+                    respond(&calls.record(h, c, m))
                 },
             ),
-            Loader::Revoked => $builder.revoked_token_loader(
+            Hook::Loader(Loader::Revoked) => $builder.revoked_token_loader(
                 move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
-                    calls.record(h, c, m);
-                    respond()
+                    respond(&calls.record(h, c, m))
                 },
             ),
-            Loader::VerificationFailed => $builder.token_verification_failed_loader(
+            Hook::Loader(Loader::VerificationFailed) => $builder.token_verification_failed_loader(
                 move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
-                    calls.record(h, c, m);
-                    respond()
+                    respond(&calls.record(h, c, m))
                 },
             ),
-            Loader::UserLookupError => $builder.user_lookup_error_loader(
+            Hook::Loader(Loader::UserLookupError) => $builder.user_lookup_error_loader(
                 move |h: &Map<String, Value>, c: &Map<String, Value>, m: &str| {
-                    calls.record(h, c, m);
-                    respond()
+                    respond(&calls.record(h, c, m))
                 },
             ),
-            Loader::InvalidToken => $builder.invalid_token_loader(move |m: &str| {
-                calls.record(&none, &none, m);
-                respond()
-            }),
-            Loader::Unauthorized => $builder.unauthorized_loader(move |m: &str| {
-                calls.record(&none, &none, m);
-                respond()
-            }),
+            Hook::Loader(Loader::InvalidToken) => $builder
+                .invalid_token_loader(move |m: &str| respond(&calls.record(&none, &none, m))),
+            Hook::Loader(Loader::Unauthorized) => {
+                $builder.unauthorized_loader(move |m: &str| respond(&calls.record(&none, &none, m)))
+            }
+            Hook::Kind(kind) => {
+                $builder.error_kind_response(kind, move |e: &Error| respond(&calls.record_error(e)))
+            }
+            Hook::CatchAll => {
+                $builder.error_response(move |e: &Error| respond(&calls.record_error(e)))
+            }
+            Hook::BlocklistUnavailable => $builder
+                .blocklist_unavailable_loader(move |e: &Error| respond(&calls.record_error(e))),
         }
     }};
 }
 
 impl Framework {
-    /// Registers `loader` through this framework's builder extension,
-    /// answering `status` with `body` (Flask-style JSON); the returned
-    /// [`Calls`] record what it was called with.
+    /// Registers `hook` through this framework's builder extension,
+    /// answering what `reply` makes of each call; the returned [`Calls`]
+    /// record what it was called with.
+    pub fn respond(
+        self,
+        builder: JwtManagerBuilder,
+        hook: impl Into<Hook>,
+        reply: impl Fn(&LoaderCall) -> Reply + Send + Sync + 'static,
+    ) -> (JwtManagerBuilder, Calls) {
+        let calls = Calls::default();
+        let hook = hook.into();
+        let builder = match self {
+            Framework::Axum => {
+                use jwt_extended::axum::JwtManagerBuilderExt;
+                register_hook!(builder, hook, calls.clone(), move |call: &LoaderCall| {
+                    reply(call).into_axum()
+                })
+            }
+            Framework::Actix => {
+                use jwt_extended::actix::JwtManagerBuilderExt;
+                register_hook!(builder, hook, calls.clone(), move |call: &LoaderCall| {
+                    reply(call).into_actix()
+                })
+            }
+        };
+        (builder, calls)
+    }
+
+    /// Registers `loader` answering `status` with `body` (Flask-style
+    /// JSON); the returned [`Calls`] record what it was called with.
     pub fn loader_response(
         self,
         builder: JwtManagerBuilder,
@@ -244,27 +405,17 @@ impl Framework {
         status: u16,
         body: Value,
     ) -> (JwtManagerBuilder, Calls) {
-        let calls = Calls::default();
-        let builder = match self {
-            Framework::Axum => {
-                use jwt_extended::axum::{FlaskJson, JwtManagerBuilderExt};
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
-                register_loader!(builder, loader, calls.clone(), move || (
-                    status,
-                    FlaskJson(body.clone())
-                ))
-            }
-            Framework::Actix => {
-                use actix_web::http::StatusCode as ActixStatus;
-                use jwt_extended::actix::{FlaskJson, JwtManagerBuilderExt};
-                let status = ActixStatus::from_u16(status).unwrap_or(ActixStatus::IM_A_TEAPOT);
-                register_loader!(builder, loader, calls.clone(), move || FlaskJson(
-                    body.clone()
-                )
-                .with_status(status))
-            }
-        };
-        (builder, calls)
+        self.respond(builder, loader, move |_| Reply::json(status, body.clone()))
+    }
+
+    /// Registers `hook` answering the same `reply` every time.
+    pub fn fixed_response(
+        self,
+        builder: JwtManagerBuilder,
+        hook: impl Into<Hook>,
+        reply: Reply,
+    ) -> JwtManagerBuilder {
+        self.respond(builder, hook, move |_| reply.clone()).0
     }
 }
 
@@ -359,6 +510,11 @@ impl TestServer {
             body,
             framework: Some(self.framework),
         }
+    }
+
+    /// `http://127.0.0.1:<port>`, for requests the helpers do not cover.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// `GET uri` with text headers.
@@ -513,6 +669,99 @@ fn verified_body(verified: Option<&jwt_extended::Verified>) -> Value {
     }
 }
 
+/// The user of the user routes, loaded by the test's `user_lookup_loader`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub username: String,
+}
+
+/// A user whose identity is a struct (`/me`): its id goes into `sub`.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: u32,
+    pub name: &'static str,
+}
+
+impl jwt_extended::token::Identity for Account {
+    fn identity_claim(&self) -> jwt_extended::token::IdentityClaim {
+        jwt_extended::token::IdentityClaim::string(self.id.to_string())
+    }
+}
+
+/// `/optional_user`'s answer: the reference's optional view, where the
+/// token and the user are both there or both absent.
+fn optional_user_reply(token: Option<&DecodedToken>, user: Option<&User>) -> Reply {
+    match (token, user) {
+        (None, None) => Reply::json(200, json!({"foo": "bar"})),
+        (Some(t), Some(u)) => {
+            Reply::json(200, json!({"identity": t.identity(), "user": u.username}))
+        }
+        (t, u) => Reply::json(
+            500,
+            json!({"error": format!("token and user disagree: {} / {u:?}", t.is_some())}),
+        ),
+    }
+}
+
+/// `/get_user2`'s answer: the user through the verification result.
+fn loaded_user_reply(verified: &jwt_extended::Verified) -> Reply {
+    match verified.user::<User>() {
+        Some(user) => Reply::json(200, json!({ "foo": user.username })),
+        None => Reply::json(500, json!({"error": "no user loaded"})),
+    }
+}
+
+/// `/optional_claims`'s answer: what an optional view can read.
+fn claims_body(token: Option<&DecodedToken>) -> Value {
+    match token {
+        None => json!({"claims": {}, "header": {}, "identity": null}),
+        Some(t) => json!({"claims": t.claims(), "header": t.header(), "identity": t.identity()}),
+    }
+}
+
+/// `/optional_text`'s answer.
+fn optional_text(token: Option<&DecodedToken>) -> String {
+    match token {
+        Some(t) => format!("token for {}", t.identity()),
+        None => "no token".to_owned(),
+    }
+}
+
+/// `/all`'s answer: the identities of five extractors of one request.
+fn all_body(
+    first: &DecodedToken,
+    any: Option<&DecodedToken>,
+    maybe: Option<&DecodedToken>,
+    again: &DecodedToken,
+    user: &User,
+) -> Value {
+    json!({
+        "first": first.identity(),
+        "any": any.map(|t| t.identity().clone()),
+        "maybe": maybe.map(|t| t.identity().clone()),
+        "again": again.identity(),
+        "user": user.username,
+    })
+}
+
+/// `/login`'s answer: a token pair for `alice`.
+fn login_reply(jwt: &JwtManager) -> Result<Value, Error> {
+    let pair = jwt.create_token_pair("alice")?;
+    Ok(json!({
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+    }))
+}
+
+/// `/refresh`'s answer: an access token in the refresh token's session.
+fn refresh_reply(jwt: &JwtManager, refresh: &DecodedToken) -> Result<Value, Error> {
+    let access = jwt
+        .access_token(refresh.identity())
+        .session_of(refresh)
+        .create()?;
+    Ok(json!({ "access_token": access }))
+}
+
 /// An access token for `username` that expired a minute ago.
 fn expired_token(jwt: &JwtManager) -> Result<String, jwt_extended::Error> {
     jwt.access_token("username")
@@ -536,16 +785,16 @@ mod axum_app {
     use axum::body::Bytes;
     use axum::extract::{Query, State};
     use axum::response::{IntoResponse, Response};
-    use axum::routing::{any, get, post};
+    use axum::routing::{any, delete, get, post};
     use jwt_extended::JwtManager;
     use jwt_extended::axum::{
-        Access, AnyType, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement, render_error,
-        verify_jwt_in_request,
+        Access, AnyType, CurrentUser, FlaskJson, Fresh, Jwt, JwtLayer, Refresh, Requirement,
+        render_error, verify_jwt_in_request,
     };
     use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
 
-    use super::{AllLocations, AppOptions, HeadersOnly, cookie_options};
+    use super::{Account, AllLocations, AppOptions, HeadersOnly, User, cookie_options};
 
     type Params = Query<HashMap<String, String>>;
 
@@ -700,6 +949,107 @@ mod axum_app {
             .route("/delete_refresh_tokens", get(delete_refresh))
     }
 
+    async fn optional_user(token: Option<Jwt>, user: Option<CurrentUser<User>>) -> Response {
+        let user = user.map(|CurrentUser(u)| u);
+        super::optional_user_reply(token.as_deref(), user.as_ref()).into_axum()
+    }
+
+    async fn all(
+        first: Jwt,
+        any: Option<Jwt<AnyType>>,
+        maybe: Option<Jwt>,
+        again: Jwt,
+        CurrentUser(user): CurrentUser<User>,
+    ) -> FlaskJson<Value> {
+        FlaskJson(super::all_body(
+            &first,
+            any.as_deref(),
+            maybe.as_deref(),
+            &again,
+            &user,
+        ))
+    }
+
+    fn user_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route("/optional_user", any(optional_user))
+            .route(
+                "/optional_claims",
+                any(|t: Option<Jwt>| async move { FlaskJson(super::claims_body(t.as_deref())) }),
+            )
+            .route(
+                "/optional_text",
+                any(|t: Option<Jwt>| async move { super::optional_text(t.as_deref()) }),
+            )
+            .route(
+                "/get_user1",
+                get(|CurrentUser(u): CurrentUser<User>| async move {
+                    FlaskJson(json!({ "foo": u.username }))
+                }),
+            )
+            .route(
+                "/get_user2",
+                get(|t: Jwt| async move { super::loaded_user_reply(t.verified()).into_axum() }),
+            )
+            .route(
+                "/maybe_user",
+                get(|u: Option<CurrentUser<User>>| async move {
+                    FlaskJson(json!({ "user": u.map(|CurrentUser(u)| u.username) }))
+                }),
+            )
+            .route(
+                "/zero",
+                get(|CurrentUser(n): CurrentUser<i64>| async move { n.to_string() }),
+            )
+            .route(
+                "/me",
+                get(|CurrentUser(a): CurrentUser<Account>| async move { a.name.to_owned() }),
+            )
+            .route("/all", get(all))
+            .route(
+                "/token_header",
+                get(|t: Jwt| async move { FlaskJson(Value::Object(t.header().clone())) }),
+            )
+            .route(
+                "/refresh_token_header",
+                get(|t: Jwt<Refresh>| async move { FlaskJson(Value::Object(t.header().clone())) }),
+            )
+    }
+
+    fn json_or_error(jwt: &JwtManager, result: Result<Value, jwt_extended::Error>) -> Response {
+        match result {
+            Ok(body) => FlaskJson(body).into_response(),
+            Err(error) => render_error(jwt, &error),
+        }
+    }
+
+    async fn logout(State(jwt): State<JwtManager>, token: Jwt) -> Response {
+        let revoked = jwt.revoke(&token).await;
+        json_or_error(
+            &jwt,
+            revoked.map(|()| json!({"msg": "Access token revoked"})),
+        )
+    }
+
+    fn blocklist_routes(router: Router<JwtManager>) -> Router<JwtManager> {
+        router
+            .route(
+                "/login",
+                post(|State(jwt): State<JwtManager>| async move {
+                    json_or_error(&jwt, super::login_reply(&jwt))
+                }),
+            )
+            .route("/logout", delete(logout))
+            .route(
+                "/refresh",
+                post(
+                    |State(jwt): State<JwtManager>, t: Jwt<Refresh>| async move {
+                        json_or_error(&jwt, super::refresh_reply(&jwt, &t))
+                    },
+                ),
+            )
+    }
+
     fn layer(manager: &JwtManager, options: AppOptions) -> JwtLayer {
         let mut layer = JwtLayer::new(manager.clone());
         if let Some(limit) = options.body_limit {
@@ -716,6 +1066,8 @@ mod axum_app {
         let router = protected_routes(router);
         let router = optional_routes(router);
         let router = other_routes(router);
+        let router = user_routes(router);
+        let router = blocklist_routes(router);
         cookie_routes(router)
             .layer(layer(&manager, options))
             .with_state(manager)
@@ -745,13 +1097,14 @@ mod actix_app {
     use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
     use jwt_extended::JwtManager;
     use jwt_extended::actix::{
-        Access, AnyType, FlaskJson, Fresh, Jwt, JwtCookiesExt, JwtMiddleware, JwtRejection,
-        Optional, Refresh, Requirement, manager_for, render_error, verify_jwt_in_request,
+        Access, AnyType, CurrentUser, FlaskJson, Fresh, Jwt, JwtCookiesExt, JwtMiddleware,
+        JwtRejection, Optional, Refresh, Requirement, manager_for, render_error,
+        verify_jwt_in_request,
     };
     use jwt_extended::cookies::CookieSet;
     use serde_json::{Value, json};
 
-    use super::{AllLocations, AppOptions, HeadersOnly, cookie_options};
+    use super::{Account, AllLocations, AppOptions, HeadersOnly, User, cookie_options};
 
     type Params = web::Query<HashMap<String, String>>;
     type Manager = web::Data<JwtManager>;
@@ -907,6 +1260,109 @@ mod actix_app {
             .route("/delete_refresh_tokens", web::get().to(delete_refresh));
     }
 
+    async fn optional_user(
+        Optional(token): Optional<Jwt>,
+        Optional(user): Optional<CurrentUser<User>>,
+    ) -> HttpResponse {
+        let user = user.map(CurrentUser::into_inner);
+        super::optional_user_reply(token.as_deref(), user.as_ref()).into_actix()
+    }
+
+    async fn optional_claims(Optional(token): Optional<Jwt>) -> FlaskJson<Value> {
+        FlaskJson(super::claims_body(token.as_deref()))
+    }
+
+    async fn optional_text(Optional(token): Optional<Jwt>) -> String {
+        super::optional_text(token.as_deref())
+    }
+
+    async fn get_user1(CurrentUser(user, _): CurrentUser<User>) -> FlaskJson<Value> {
+        FlaskJson(json!({ "foo": user.username }))
+    }
+
+    async fn get_user2(token: Jwt) -> HttpResponse {
+        super::loaded_user_reply(token.verified()).into_actix()
+    }
+
+    async fn maybe_user(Optional(user): Optional<CurrentUser<User>>) -> FlaskJson<Value> {
+        FlaskJson(json!({ "user": user.map(|u| u.into_inner().username) }))
+    }
+
+    async fn zero(CurrentUser(n, _): CurrentUser<i64>) -> String {
+        n.to_string()
+    }
+
+    async fn me(CurrentUser(account, _): CurrentUser<Account>) -> String {
+        account.name.to_owned()
+    }
+
+    async fn all(
+        first: Jwt,
+        Optional(any): Optional<Jwt<AnyType>>,
+        Optional(maybe): Optional<Jwt>,
+        again: Jwt,
+        CurrentUser(user, _): CurrentUser<User>,
+    ) -> FlaskJson<Value> {
+        FlaskJson(super::all_body(
+            &first,
+            any.as_deref(),
+            maybe.as_deref(),
+            &again,
+            &user,
+        ))
+    }
+
+    async fn token_header(token: Jwt) -> FlaskJson<Value> {
+        FlaskJson(Value::Object(token.header().clone()))
+    }
+
+    async fn refresh_token_header(token: Jwt<Refresh>) -> FlaskJson<Value> {
+        FlaskJson(Value::Object(token.header().clone()))
+    }
+
+    fn user_routes(cfg: &mut web::ServiceConfig) {
+        cfg.route("/optional_user", web::route().to(optional_user))
+            .route("/optional_claims", web::route().to(optional_claims))
+            .route("/optional_text", web::route().to(optional_text))
+            .route("/get_user1", web::get().to(get_user1))
+            .route("/get_user2", web::get().to(get_user2))
+            .route("/maybe_user", web::get().to(maybe_user))
+            .route("/zero", web::get().to(zero))
+            .route("/me", web::get().to(me))
+            .route("/all", web::get().to(all))
+            .route("/token_header", web::get().to(token_header))
+            .route("/refresh_token_header", web::get().to(refresh_token_header));
+    }
+
+    fn json_or_error(jwt: &JwtManager, result: Result<Value, jwt_extended::Error>) -> HttpResponse {
+        match result {
+            Ok(body) => FlaskJson(body).into_response(),
+            Err(error) => render_error(jwt, &error),
+        }
+    }
+
+    async fn login(jwt: Manager) -> HttpResponse {
+        json_or_error(&jwt, super::login_reply(&jwt))
+    }
+
+    async fn logout(jwt: Manager, token: Jwt) -> HttpResponse {
+        let revoked = jwt.revoke(&token).await;
+        json_or_error(
+            &jwt,
+            revoked.map(|()| json!({"msg": "Access token revoked"})),
+        )
+    }
+
+    async fn refresh(jwt: Manager, token: Jwt<Refresh>) -> HttpResponse {
+        json_or_error(&jwt, super::refresh_reply(&jwt, &token))
+    }
+
+    fn blocklist_routes(cfg: &mut web::ServiceConfig) {
+        cfg.route("/login", web::post().to(login))
+            .route("/logout", web::delete().to(logout))
+            .route("/refresh", web::post().to(refresh));
+    }
+
     fn middleware(manager: &JwtManager, options: AppOptions) -> JwtMiddleware {
         let mut middleware = JwtMiddleware::new(manager.clone());
         if let Some(limit) = options.body_limit {
@@ -933,6 +1389,8 @@ mod actix_app {
                         .wrap(middleware(&manager, options))
                         .configure(protected_routes)
                         .configure(other_routes)
+                        .configure(user_routes)
+                        .configure(blocklist_routes)
                         .configure(cookie_routes)
                 })
                 .workers(1)
