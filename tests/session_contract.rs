@@ -59,3 +59,4 @@ async fn memory_store(_hint: &str) -> MemoryBlocklist {
 }
 
 sessions!(memory, memory_store);
+sessions!(redis, support::redis_store);
