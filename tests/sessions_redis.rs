@@ -2,7 +2,9 @@
 //! instances, each with its own `JwtManager` and `RedisBlocklist` on the
 //! same Redis (`REDIS_URL`, same key prefix, same secret), serving
 //! `POST /refresh` on real ports. 200 concurrent refreshes of one refresh
-//! token, split across both: exactly one rotation wins.
+//! token, split across both: exactly one rotation wins. And the store's
+//! layout: every key expires, a `}` in an identity stays inside its hash
+//! tag, listing forgets sessions that are gone.
 
 mod blocklist_support;
 mod common;
@@ -199,4 +201,91 @@ async fn within_grace_every_racer_gets_the_one_current_refresh_token() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sessions.len(), 1);
     assert!(sessions[0].last_refreshed_at.is_some());
+}
+
+/// Seconds `key` has left to live (-1: forever, -2: gone).
+async fn ttl(
+    connection: &mut jwt_extended::blocklist::redis::aio::MultiplexedConnection,
+    key: &str,
+) -> i64 {
+    jwt_extended::blocklist::redis::cmd("TTL")
+        .arg(key)
+        .query_async(connection)
+        .await
+        .unwrap_or_else(|e| panic!("TTL {key}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_expires_and_listing_drops_what_is_gone() {
+    use jwt_extended::blocklist::{
+        IdentityCutoff, Rotation, RotationOutcome, SessionRecord, SessionStore,
+    };
+
+    let store = support::redis_store("layout").await;
+    let mut redis = support::redis_connection().await;
+    let identity = "{\"id\": \"}{\"}";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or_default());
+    let record = |id: &str, end: i64| {
+        SessionRecord::new(id, identity, "j0", now, end, serde_json::Map::new())
+    };
+    for (id, end) in [("short", now + 100), ("long", now + 1000)] {
+        store
+            .create_session(&record(id, end))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Keys: one hash per session, one set per identity, each tagged; a `}`
+    // in the identity stays inside the tag.
+    let set = store.identity_sessions_key(identity);
+    assert_eq!(
+        set,
+        format!("{}sessions:{{%7B\"id\": \"%7D%7B\"%7D}}", store.prefix())
+    );
+    let short = ttl(&mut redis, &store.session_key("short")).await;
+    let long = ttl(&mut redis, &store.session_key("long")).await;
+    assert!((95..=100).contains(&short), "{short}");
+    assert!((995..=1000).contains(&long), "{long}");
+    let set_ttl = ttl(&mut redis, &set).await;
+    assert!(
+        (995..=1000).contains(&set_ttl),
+        "the set lives as long as its latest session: {set_ttl}"
+    );
+    // A session revoked for reuse is gone, and the next listing drops it.
+    let t = now * 1000;
+    for (presented, outcome) in [
+        ("j0", RotationOutcome::Rotated),
+        ("j0", RotationOutcome::Reused),
+    ] {
+        let rotation = Rotation::new("short", presented, "j1", t, 0);
+        assert_eq!(store.rotate(&rotation).await.ok(), Some(outcome));
+    }
+    assert_eq!(ttl(&mut redis, &store.session_key("short")).await, -2);
+    let listed = store
+        .sessions(identity, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        listed.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["long"]
+    );
+    let members: Vec<String> = jwt_extended::blocklist::redis::cmd("ZRANGE")
+        .arg(&set)
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut redis)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(members, ["long"]);
+    // A cut-off lives as long as the longest of its writes asks.
+    let cutoff = store.cutoff_key(identity);
+    for keep in [now + 500, now + 50] {
+        store
+            .revoke_identity(&IdentityCutoff::new(identity, now, Some(keep)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cutoff_ttl = ttl(&mut redis, &cutoff).await;
+    assert!((495..=500).contains(&cutoff_ttl), "{cutoff_ttl}");
 }
