@@ -49,7 +49,56 @@ return 1
 ///
 /// Checking a token asks `EXISTS` on its
 /// [revocation keys](super::RevocationKeys) (its `jti`, and its session id
-/// when it has one): revoked when the count is not zero.
+/// when it has one): revoked when the count is not zero. When the manager
+/// has a [session store](crate::JwtManagerBuilder::session_store), the check
+/// also reads the identity's "log out everywhere" cut-off (`GET`, below) in
+/// the same pipeline; checks without an identity send the `EXISTS` alone.
+///
+/// # Sessions
+///
+/// The store is a [`SessionStore`](super::SessionStore) too (see the
+/// [sessions manual](crate::manual::sessions)). Its keys, beside the
+/// revoked `jti`s:
+///
+/// | key | type | holds | lives until |
+/// |---|---|---|---|
+/// | `<prefix>session:{<sid>}` | hash | `identity`, `current` (the current refresh token's `jti`), `previous` and `rotated_at` (the one it replaced, and when, in ms), `created`, `refreshed`, `expires` (Unix seconds), `metadata` (JSON) | the session's end (`EXPIREAT`) |
+/// | `<prefix>sessions:{<identity>}` | sorted set | the identity's session ids, scored by their end | its latest session's end |
+/// | `<prefix>cutoff:{<identity>}` | string | the identity's cut-off (`revoked_before`, Unix seconds) | the latest end a cut-off asked for |
+///
+/// `<identity>` is the [`identity_key`](super::identity_key) (`"alice"` with
+/// its quotes). In both ids and identities `%`, `{` and `}` are written
+/// `%25`, `%7B` and `%7D`, so that each stays inside its `{…}` hash tag;
+/// [`session_key`](Self::session_key),
+/// [`identity_sessions_key`](Self::identity_sessions_key) and
+/// [`cutoff_key`](Self::cutoff_key) build the names.
+///
+/// Every write is one Lua script (`EVAL`) on **one** key, so each step is
+/// atomic and a script never spans hash slots, as Redis Cluster and Valkey
+/// require:
+///
+/// - a login writes the session hash (a script: fields and `EXPIREAT`) and
+///   adds the id to the identity's set (a script: `ZADD`, then `EXPIREAT`
+///   at the highest score), both in one round trip;
+/// - a refresh is one script on the session hash, deciding as the table of
+///   [`RotationOutcome`](super::RotationOutcome) says from the `jti`s and
+///   the caller's clock (`now_ms`; Redis's own clock only expires keys):
+///   current → rotated; previous within the grace window → retry with the
+///   current `jti`; any other → the hash is deleted (reuse); no hash or
+///   past its end → unknown. Two instances exchanging the same token at
+///   once are serialised by Redis: exactly one rotates;
+/// - listing removes ended ids from the set (`ZREMRANGEBYSCORE`), reads the
+///   hashes in one pipeline, and removes the ids whose hash is gone
+///   (revoked for reuse, or deleted);
+/// - deleting a session is a script that checks the owner before `DEL`,
+///   pipelined with the `ZREM`;
+/// - "log out everywhere" is a script on the cut-off key that keeps the
+///   later cut-off and the longer lifetime.
+///
+/// Nothing outlives the tokens it can refuse. The store itself connects to
+/// one server (a standalone Redis or Valkey, or a primary): the session
+/// layout is ready for a cluster, but a token's `EXISTS` on its `jti` and
+/// session id names two keys that a cluster may place in different slots.
 ///
 /// # Checks share round trips
 ///
@@ -59,7 +108,8 @@ return 1
 /// the runtime of that check) takes the first waiting lookup, yields once so
 /// that the other ready requests can queue theirs, then takes everything
 /// queued (at most 256 lookups) and sends it as one pipeline, one `EXISTS`
-/// per token, so that every token gets its own count. When the pipeline's
+/// per token (and one `GET` per token whose identity is checked against
+/// cut-offs), so that every token gets its own answer. When the pipeline's
 /// answer arrives, each waiter gets its own; the next batch is whatever
 /// queued meanwhile. One batch is in flight at a time: the connection
 /// answers in order anyway, and the lookups that arrive while a batch is out
