@@ -374,10 +374,11 @@ impl SessionStore for RedisBlocklist {
     }
 
     async fn revoke_identity(&self, cutoff: &IdentityCutoff) -> Result<(), BlocklistError> {
+        let now = now_secs();
         let ttl = match cutoff.expires_at {
             None => String::new(),
-            Some(end) if end <= now_secs() => return Ok(()), // refuses nothing any more
-            Some(end) => (end - now_secs()).to_string(),
+            Some(end) if end <= now => return Ok(()), // refuses nothing any more
+            Some(end) => (end - now).to_string(),
         };
         let mut connection = self.connection.clone();
         ::redis::cmd("EVAL")
