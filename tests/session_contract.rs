@@ -61,3 +61,4 @@ async fn memory_store(_hint: &str) -> MemoryBlocklist {
 sessions!(memory, memory_store);
 sessions!(sqlite, support::sqlite_store);
 sessions!(postgres, support::postgres_store);
+sessions!(redis, support::redis_store);

@@ -9,6 +9,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Blocklist, BlocklistError, Revocation, RevocationKeys};
 
+#[path = "redis_sessions.rs"]
+mod sessions;
+
 /// The longest key prefix accepted by [`RedisBlocklist::with_prefix`].
 const MAX_PREFIX_LEN: usize = 128;
 
@@ -46,7 +49,56 @@ return 1
 ///
 /// Checking a token asks `EXISTS` on its
 /// [revocation keys](super::RevocationKeys) (its `jti`, and its session id
-/// when it has one): revoked when the count is not zero.
+/// when it has one): revoked when the count is not zero. When the manager
+/// has a [session store](crate::JwtManagerBuilder::session_store), the check
+/// also reads the identity's "log out everywhere" cut-off (`GET`, below) in
+/// the same pipeline; checks without an identity send the `EXISTS` alone.
+///
+/// # Sessions
+///
+/// The store is a [`SessionStore`](super::SessionStore) too (see the
+/// [sessions manual](crate::manual::sessions)). Its keys, beside the
+/// revoked `jti`s:
+///
+/// | key | type | holds | lives until |
+/// |---|---|---|---|
+/// | `<prefix>session:{<sid>}` | hash | `identity`, `current` (the current refresh token's `jti`), `previous` and `rotated_at` (the one it replaced, and when, in ms), `created`, `refreshed`, `expires` (Unix seconds), `metadata` (JSON) | the session's end (`EXPIREAT`) |
+/// | `<prefix>sessions:{<identity>}` | sorted set | the identity's session ids, scored by their end | its latest session's end |
+/// | `<prefix>cutoff:{<identity>}` | string | the identity's cut-off (`revoked_before`, Unix seconds) | the latest end a cut-off asked for |
+///
+/// `<identity>` is the [`identity_key`](super::identity_key) (`"alice"` with
+/// its quotes). In both ids and identities `%`, `{` and `}` are written
+/// `%25`, `%7B` and `%7D`, so that each stays inside its `{…}` hash tag;
+/// [`session_key`](Self::session_key),
+/// [`identity_sessions_key`](Self::identity_sessions_key) and
+/// [`cutoff_key`](Self::cutoff_key) build the names.
+///
+/// Every write is one Lua script (`EVAL`) on **one** key, so each step is
+/// atomic and a script never spans hash slots, as Redis Cluster and Valkey
+/// require:
+///
+/// - a login writes the session hash (a script: fields and `EXPIREAT`) and
+///   adds the id to the identity's set (a script: `ZADD`, then `EXPIREAT`
+///   at the highest score), both in one round trip;
+/// - a refresh is one script on the session hash, deciding as the table of
+///   [`RotationOutcome`](super::RotationOutcome) says from the `jti`s and
+///   the caller's clock (`now_ms`; Redis's own clock only expires keys):
+///   current → rotated; previous within the grace window → retry with the
+///   current `jti`; any other → the hash is deleted (reuse); no hash or
+///   past its end → unknown. Two instances exchanging the same token at
+///   once are serialised by Redis: exactly one rotates;
+/// - listing removes ended ids from the set (`ZREMRANGEBYSCORE`), reads the
+///   hashes in one pipeline, and removes the ids whose hash is gone
+///   (revoked for reuse, or deleted);
+/// - deleting a session is a script that checks the owner before `DEL`,
+///   pipelined with the `ZREM`;
+/// - "log out everywhere" is a script on the cut-off key that keeps the
+///   later cut-off and the longer lifetime.
+///
+/// Nothing outlives the tokens it can refuse. The store itself connects to
+/// one server (a standalone Redis or Valkey, or a primary): the session
+/// layout is ready for a cluster, but a token's `EXISTS` on its `jti` and
+/// session id names two keys that a cluster may place in different slots.
 ///
 /// # Checks share round trips
 ///
@@ -56,7 +108,8 @@ return 1
 /// the runtime of that check) takes the first waiting lookup, yields once so
 /// that the other ready requests can queue theirs, then takes everything
 /// queued (at most 256 lookups) and sends it as one pipeline, one `EXISTS`
-/// per token, so that every token gets its own count. When the pipeline's
+/// per token (and one `GET` per token whose identity is checked against
+/// cut-offs), so that every token gets its own answer. When the pipeline's
 /// answer arrives, each waiter gets its own; the next batch is whatever
 /// queued meanwhile. One batch is in flight at a time: the connection
 /// answers in order anyway, and the lookups that arrive while a batch is out
@@ -277,11 +330,17 @@ fn validate_prefix(prefix: &str) -> Result<(), BlocklistError> {
 
 impl Blocklist for RedisBlocklist {
     async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
-        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
-        if keys.is_empty() {
+        let query = Query {
+            keys: keys.iter().map(|k| self.key(k)).collect(),
+            cutoff: keys
+                .identity()
+                .map(|(identity, _)| self.cutoff_key(identity)),
+        };
+        if query.is_empty() {
             return Ok(false);
         }
-        self.lookups.is_revoked(keys).await
+        let found = self.lookups.lookup(query).await?;
+        Ok(found.recorded || found.cutoff.is_some_and(|before| keys.cut_off_by(before)))
     }
 
     async fn revoke(&self, revocation: &Revocation) -> Result<(), BlocklistError> {
@@ -308,10 +367,71 @@ const QUEUE_CAPACITY: usize = 1024;
 /// Most lookups in one pipeline.
 const MAX_BATCH: usize = 256;
 
-/// One waiting check: the token's keys and where its answer goes.
-struct Lookup {
+/// What one check asks Redis: whether any of its keys exists (`EXISTS`),
+/// and its identity's cut-off (`GET`), in the same pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Query {
+    /// The prefixed revocation keys (none, one or two).
     keys: Vec<String>,
-    answer: oneshot::Sender<Result<bool, BlocklistError>>,
+    /// The prefixed cut-off key of the token's identity, if it has one.
+    cutoff: Option<String>,
+}
+
+/// What Redis answered to a [`Query`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Found {
+    /// Whether one of the keys is recorded.
+    recorded: bool,
+    /// The identity's cut-off (`revoked_before`, Unix seconds), if any.
+    cutoff: Option<i64>,
+}
+
+impl Query {
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.cutoff.is_none()
+    }
+
+    /// Adds the query's commands (one or two) to `pipeline`.
+    fn add_to(&self, pipeline: &mut ::redis::Pipeline) {
+        if !self.keys.is_empty() {
+            pipeline.cmd("EXISTS").arg(&self.keys);
+        }
+        if let Some(cutoff) = &self.cutoff {
+            pipeline.cmd("GET").arg(cutoff);
+        }
+    }
+
+    /// How many commands [`add_to`](Self::add_to) adds.
+    fn commands(&self) -> usize {
+        usize::from(!self.keys.is_empty()) + usize::from(self.cutoff.is_some())
+    }
+
+    /// Reads the answers to the query's commands from `replies`.
+    fn read(&self, replies: &mut impl Iterator<Item = ::redis::Value>) -> Result<Found, String> {
+        let mut found = Found {
+            recorded: false,
+            cutoff: None,
+        };
+        if !self.keys.is_empty() {
+            let count: u64 = parse(replies.next())?;
+            found.recorded = count > 0;
+        }
+        if self.cutoff.is_some() {
+            found.cutoff = parse(replies.next())?;
+        }
+        Ok(found)
+    }
+}
+
+fn parse<T: ::redis::FromRedisValue>(reply: Option<::redis::Value>) -> Result<T, String> {
+    let reply = reply.ok_or("Redis answered fewer results than commands were sent")?;
+    ::redis::from_redis_value(reply).map_err(|e| format!("unexpected Redis reply: {e}"))
+}
+
+/// One waiting check: what it asks and where its answer goes.
+struct Lookup {
+    query: Query,
+    answer: oneshot::Sender<Result<Found, BlocklistError>>,
 }
 
 /// The batching of [`RedisBlocklist::is_revoked`] (see "Checks share round
@@ -334,21 +454,14 @@ where
         }
     }
 
-    /// Whether any of `keys` exists, asked in a batch with the concurrent
-    /// checks.
-    async fn is_revoked(&self, keys: Vec<String>) -> Result<bool, BlocklistError> {
+    /// Asks `query` in a batch with the concurrent checks.
+    async fn lookup(&self, query: Query) -> Result<Found, BlocklistError> {
         let Some(queue) = self.queue() else {
             // Not on a tokio runtime: no task to batch with, ask directly.
-            let mut connection = self.connection.clone();
-            let found: u64 = ::redis::cmd("EXISTS")
-                .arg(&keys)
-                .query_async(&mut connection)
-                .await
-                .map_err(|e| BlocklistError::from_source("Redis EXISTS failed", e))?;
-            return Ok(found > 0);
+            return self.lookup_alone(&query).await;
         };
         let (answer, receiver) = oneshot::channel();
-        let sent = queue.send(Lookup { keys, answer }).await;
+        let sent = queue.send(Lookup { query, answer }).await;
         drop(queue);
         if sent.is_err() {
             return Err(BlocklistError::new(
@@ -360,6 +473,20 @@ where
                 "the Redis lookup task stopped before answering",
             ))
         })
+    }
+
+    /// Asks `query` in a pipeline of its own.
+    async fn lookup_alone(&self, query: &Query) -> Result<Found, BlocklistError> {
+        let mut connection = self.connection.clone();
+        let mut pipeline = ::redis::Pipeline::with_capacity(query.commands());
+        query.add_to(&mut pipeline);
+        let replies: Vec<::redis::Value> = pipeline
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| BlocklistError::from_source("Redis lookup failed", e))?;
+        query
+            .read(&mut replies.into_iter())
+            .map_err(BlocklistError::new)
     }
 
     /// The queue into the batching task, starting the task on the current
@@ -410,23 +537,25 @@ async fn answer<C: ConnectionLike>(connection: &mut C, batch: &mut Vec<Lookup>) 
     if batch.is_empty() {
         return;
     }
-    let mut pipeline = ::redis::Pipeline::with_capacity(batch.len());
+    let commands = batch.iter().map(|lookup| lookup.query.commands()).sum();
+    let mut pipeline = ::redis::Pipeline::with_capacity(commands);
     for lookup in batch.iter() {
-        pipeline.cmd("EXISTS").arg(&lookup.keys);
+        lookup.query.add_to(&mut pipeline);
     }
-    let outcome: Result<Vec<u64>, _> = pipeline.query_async(connection).await;
+    let outcome: Result<Vec<::redis::Value>, _> = pipeline.query_async(connection).await;
     match outcome {
-        Ok(counts) if counts.len() == batch.len() => {
-            for (lookup, count) in batch.drain(..).zip(counts) {
+        Ok(replies) if replies.len() == commands => {
+            let mut replies = replies.into_iter();
+            for lookup in batch.drain(..) {
+                let found = lookup.query.read(&mut replies).map_err(BlocklistError::new);
                 // A caller that has given up in the meantime: nothing to do.
-                let _ = lookup.answer.send(Ok(count > 0));
+                let _ = lookup.answer.send(found);
             }
         }
-        Ok(counts) => {
+        Ok(replies) => {
             let message = format!(
-                "Redis answered {} results to a pipeline of {} EXISTS",
-                counts.len(),
-                batch.len()
+                "Redis answered {} results to a pipeline of {commands} commands",
+                replies.len(),
             );
             for lookup in batch.drain(..) {
                 let _ = lookup
@@ -437,7 +566,7 @@ async fn answer<C: ConnectionLike>(connection: &mut C, batch: &mut Vec<Lookup>) 
         Err(error) => {
             for lookup in batch.drain(..) {
                 let _ = lookup.answer.send(Err(BlocklistError::from_source(
-                    "Redis EXISTS failed",
+                    "Redis lookup failed",
                     error.clone(),
                 )));
             }
@@ -456,8 +585,19 @@ mod tests {
     use ::redis::{Arg, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, Value};
     use tokio::sync::Semaphore;
 
-    use super::{Arc, Duration, Mutex, PoisonError};
-    use super::{LookupQueue, MAX_BATCH, QUEUE_CAPACITY, validate_prefix};
+    use super::{Arc, BlocklistError, Duration, Mutex, PoisonError};
+    use super::{Found, LookupQueue, MAX_BATCH, QUEUE_CAPACITY, Query, validate_prefix};
+
+    impl<C> LookupQueue<C>
+    where
+        C: ::redis::aio::ConnectionLike + Clone + Send + Sync + 'static,
+    {
+        /// Whether any of `keys` is recorded (a check without identity).
+        async fn is_revoked(&self, keys: Vec<String>) -> Result<bool, BlocklistError> {
+            let found = self.lookup(Query { keys, cutoff: None }).await?;
+            Ok(found.recorded)
+        }
+    }
 
     /// A Redis stand-in: answers `EXISTS` pipelines from a set of keys,
     /// records the size of every pipeline, can hold pipelines back (each
@@ -499,6 +639,22 @@ mod tests {
                 .clone()
         }
 
+        /// The reply to one command: `GET` answers the cut-off of
+        /// `cutoff-<n>` keys (`n` itself), `EXISTS` counts revoked keys.
+        fn reply(&self, cmd: &Cmd) -> Value {
+            let mut args = cmd.args_iter();
+            if matches!(args.next(), Some(Arg::Simple(b"GET"))) {
+                return match args.next() {
+                    Some(Arg::Simple(key)) => std::str::from_utf8(key)
+                        .ok()
+                        .and_then(|key| key.strip_prefix("cutoff-"))
+                        .map_or(Value::Nil, |n| Value::BulkString(n.as_bytes().to_vec())),
+                    _ => Value::Nil,
+                };
+            }
+            Value::Int(self.count(cmd))
+        }
+
         fn count(&self, cmd: &Cmd) -> i64 {
             let found = cmd
                 .args_iter()
@@ -520,7 +676,7 @@ mod tests {
                 if self.failing.load(Ordering::SeqCst) {
                     return Err(RedisError::from((ErrorKind::Io, "connection reset")));
                 }
-                Ok(Value::Int(self.count(cmd)))
+                Ok(self.reply(cmd))
             })
         }
 
@@ -543,10 +699,7 @@ mod tests {
                 if self.failing.load(Ordering::SeqCst) {
                     return Err(RedisError::from((ErrorKind::Io, "connection reset")));
                 }
-                Ok(pipeline
-                    .cmd_iter()
-                    .map(|cmd| Value::Int(self.count(cmd)))
-                    .collect())
+                Ok(pipeline.cmd_iter().map(|cmd| self.reply(cmd)).collect())
             })
         }
 
@@ -776,6 +929,46 @@ mod tests {
                 Poll::Pending => panic!("the fake answers at once"),
             }
         }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn cutoffs_ride_in_the_same_pipeline() {
+        let redis = fake(10);
+        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let lookups: Vec<_> = (0..10)
+            .map(|i| {
+                let queue = Arc::clone(&queue);
+                // Tokens 0..5 have an identity (cut-off `i` for even ones),
+                // the others none.
+                let cutoff = (i < 5).then(|| {
+                    if i % 2 == 0 {
+                        format!("cutoff-{i}")
+                    } else {
+                        format!("none-{i}")
+                    }
+                });
+                let query = Query {
+                    keys: vec![key(i)],
+                    cutoff,
+                };
+                tokio::spawn(async move { (i, queue.lookup(query).await.ok()) })
+            })
+            .collect();
+        for lookup in lookups {
+            let (i, found) = lookup.await.unwrap_or_else(|e| panic!("{e}"));
+            let cutoff = (i < 5 && i % 2 == 0).then(|| i64::try_from(i).unwrap_or_default());
+            assert_eq!(
+                found,
+                Some(Found {
+                    recorded: is_revoked(i),
+                    cutoff
+                }),
+                "token {i}"
+            );
+        }
+        // One EXISTS per token, one GET per token with an identity, all in
+        // one pipeline.
+        assert_eq!(redis.pipelines(), [15]);
     }
 
     #[test]
