@@ -141,9 +141,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(common::resource("/api/login", &["POST"]).route(web::post().to(login)))
         .service(common::resource("/api/protected", &["POST"]).route(web::post().to(protected)))
         .service(common::resource("/api/logout", &["POST"]).route(web::post().to(logout)))
-        .service(
-            common::resource("/api/logout_all", &["POST"]).route(web::post().to(logout_all)),
-        );
+        .service(common::resource("/api/logout_all", &["POST"]).route(web::post().to(logout_all)));
 }
 
 #[actix_web::main]
