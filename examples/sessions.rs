@@ -38,7 +38,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use jwt_extended::axum::{FlaskJson, Jwt, JwtRejection, Refresh, RejectExt};
-use jwt_extended::blocklist::{Blocklist, MemoryBlocklist, SessionStore};
+use jwt_extended::blocklist::{Blocklist, MemoryBlocklist, RedisBlocklist, SessionStore};
 use jwt_extended::{JwtConfig, JwtManager};
 use serde_json::{Value, json};
 
@@ -177,7 +177,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(seconds) if !seconds.is_empty() => Duration::from_secs_f64(seconds.trim().parse()?),
         _ => Duration::ZERO,
     };
-    // REDIS-SESSIONS: the Redis branch lands with RedisBlocklist's SessionStore.
-    let jwt = manager(MemoryBlocklist::new(), grace)?;
+    let jwt = match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => manager(RedisBlocklist::connect(&url).await?, grace)?,
+        _ => manager(MemoryBlocklist::new(), grace)?,
+    };
     common::serve("sessions", app(jwt)).await
 }

@@ -66,6 +66,7 @@ if [ "$quick" = 0 ]; then
 
   step "the sessions example end to end (memory; then two instances sharing Redis)"
   python3 interop/sessions_check.py --bin "$JWT_EXT_EXAMPLES_DIR/sessions"
+  python3 interop/sessions_check.py --bin "$JWT_EXT_EXAMPLES_DIR/sessions" --redis "$REDIS_URL"
 
   step "HTTP load benchmark, smoke round (checks the script runs; no timing is asserted)"
   bench/http.sh --smoke

@@ -1,13 +1,18 @@
 //! The cookie + CSRF flow in a real browser: headless Chromium, driven over
-//! WebDriver (`fantoccini`), against the `browser` example binary.
+//! WebDriver (`fantoccini`), against the same single-page app built twice:
+//! the `browser` example (axum) and `actix_browser` (actix-web). Every
+//! scenario runs against both binaries at once, from one body; a failure
+//! names the example.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian packages
 //! `chromium` and `chromium-driver`; `scripts/install-deps.sh` installs them).
-//! Nothing is downloaded at test time. The example binary is taken from
-//! `$JWT_EXT_EXAMPLES_DIR/browser` (set by `scripts/test.sh` after its
-//! release build); without that variable the test builds it itself with
-//! `cargo build --release --example browser`. A missing browser, driver or
-//! binary fails the test loudly: it is never skipped.
+//! Nothing is downloaded at test time. The example binaries are taken from
+//! `$JWT_EXT_EXAMPLES_DIR/browser` and `$JWT_EXT_EXAMPLES_DIR/actix_browser`
+//! (set by `scripts/test.sh` after its build); without that variable the
+//! test builds them itself with
+//! `cargo build --release --example browser --example actix_browser`. A
+//! missing browser, driver or binary fails the test loudly: it is never
+//! skipped.
 //!
 //! Steps: log in through the form; call the protected POST (the page copies
 //! the CSRF cookie into `X-CSRF-TOKEN`): 200; call it without the header:
@@ -15,12 +20,18 @@
 //! do not match`; wait until the short-lived token is inside the refresh
 //! window and see the implicit refresh (new CSRF cookie, new `jti`); wait
 //! until it expires: 401 `Token has expired`; log out: the cookies are gone.
-//! A screenshot of the page lands in `test-output/browser.png` (and
-//! `test-output/browser-logged-out.png`).
+//! Screenshots of the page land in `test-output/EXAMPLE.png` (and
+//! `test-output/EXAMPLE-logged-out.png`, `EXAMPLE-signed-out-everywhere.png`),
+//! `EXAMPLE` being `browser` or `actix_browser`.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -28,13 +39,17 @@ use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The same app on each framework: axum, then actix-web.
+const EXAMPLES: [&str; 2] = ["browser", "actix_browser"];
 /// Access-token lifetime and refresh window given to the example.
 const LIFETIME: u64 = 10;
 const WINDOW: u64 = 6;
+/// The longest one scenario may take against one example.
+const STEPS_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A child process killed (and reaped) when the test ends, however it ends.
 struct Guard {
-    name: &'static str,
+    name: String,
     child: Child,
 }
 
@@ -46,7 +61,7 @@ impl Drop for Guard {
 }
 
 impl Guard {
-    fn spawn(name: &'static str, command: &mut Command) -> Self {
+    fn spawn(name: String, command: &mut Command) -> Self {
         let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -56,22 +71,29 @@ impl Guard {
     }
 
     /// Waits until `port` accepts connections, failing if the process died.
-    fn wait_for_port(&mut self, port: u16) {
+    async fn wait_for_port(&mut self, port: u16) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
+            let connect = tokio::net::TcpStream::connect(addr);
+            let listening = matches!(
+                tokio::time::timeout(Duration::from_millis(200), connect).await,
+                Ok(Ok(_))
+            );
+            // Checked after connecting too: someone else on the port is
+            // not our process.
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("{} exited before listening: {status}", self.name);
+            }
+            if listening {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
                 "{} did not listen on {port}",
                 self.name
             );
-            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
@@ -79,50 +101,194 @@ impl Guard {
 /// A temporary directory removed at the end.
 struct TempDir(PathBuf);
 
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = Self(std::env::temp_dir().join(format!(
+            "jwt-extended-{name}-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        )));
+        std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("profile dir: {e}"));
+        dir
+    }
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
+/// A port nothing listens on, never the same twice in this process: the
+/// scenarios start their apps and drivers concurrently, and the system may
+/// hand out a port again as soon as the probe releases it.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The example binary: `$JWT_EXT_EXAMPLES_DIR/browser`, or built here.
-fn example_binary() -> PathBuf {
-    if let Ok(dir) = std::env::var("JWT_EXT_EXAMPLES_DIR") {
-        let path = Path::new(&dir).join("browser");
+fn check_tools() {
+    for tool in [CHROMIUM, CHROMEDRIVER] {
         assert!(
-            path.is_file(),
-            "JWT_EXT_EXAMPLES_DIR is set but {} does not exist: build it with `cargo build --release --example browser`",
-            path.display()
+            Path::new(tool).exists(),
+            "{tool} is missing: install Debian's chromium and chromium-driver (scripts/install-deps.sh)"
         );
-        return path;
     }
+}
+
+/// The directory of the example binaries: `$JWT_EXT_EXAMPLES_DIR`, or a
+/// release build made here (once for all the tests of this file).
+fn examples_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("JWT_EXT_EXAMPLES_DIR") {
+        return PathBuf::from(dir);
+    }
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(build_examples).clone()
+}
+
+fn build_examples() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut args = vec!["build", "--release"];
+    for example in EXAMPLES {
+        args.extend(["--example", example]);
+    }
     let status = Command::new(&cargo)
-        .args(["build", "--release", "--example", "browser"])
+        .args(&args)
         .current_dir(manifest_dir())
         .status()
         .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-    assert!(
-        status.success(),
-        "`cargo build --release --example browser` failed"
-    );
+    assert!(status.success(), "`cargo {}` failed", args.join(" "));
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| manifest_dir().join("target"));
-    let path = target.join("release/examples/browser");
-    assert!(path.is_file(), "built, but {} is missing", path.display());
+    target.join("release/examples")
+}
+
+/// The binary of `example`, checked to exist.
+fn example_binary(example: &str) -> PathBuf {
+    let path = examples_dir().join(example);
+    assert!(
+        path.is_file(),
+        "{} does not exist: build it with `cargo build --release --example {example}` \
+         (and point JWT_EXT_EXAMPLES_DIR at its directory, or leave that unset)",
+        path.display()
+    );
     path
+}
+
+/// The steps of one scenario: the example's name (for screenshots), one
+/// browser session per profile, the app's port.
+type Steps = fn(&'static str, Vec<Client>, u16) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs `steps` against every example at once, each with its own app
+/// process (started with `env`), chromedriver and Chromium profiles. Fails
+/// naming every example whose run failed.
+async fn on_every_example(env: &[(&'static str, String)], profiles: &'static [&str], steps: Steps) {
+    check_tools();
+    let runs: Vec<_> = EXAMPLES
+        .into_iter()
+        .map(|example| {
+            let binary = example_binary(example);
+            let run = tokio::spawn(run_example(example, binary, env.to_vec(), profiles, steps));
+            (example, run)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (example, run) in runs {
+        match run.await {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => failures.push(message),
+            Err(e) if e.is_panic() => {
+                failures.push(format!("{example}: {}", panic_message(e.into_panic())));
+            }
+            Err(e) => failures.push(format!("{example}: did not finish: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// One example: its app, a chromedriver, a Chromium session per profile,
+/// then `steps`. The sessions are closed (and Chromium stopped by its
+/// driver) even when a step fails.
+async fn run_example(
+    example: &'static str,
+    binary: PathBuf,
+    env: Vec<(&'static str, String)>,
+    profiles: &'static [&str],
+    steps: Steps,
+) -> Result<(), String> {
+    let app_port = free_port();
+    let mut app = Guard::spawn(
+        format!("the {example} example"),
+        Command::new(&binary)
+            .envs(env)
+            .env("PORT", app_port.to_string())
+            .env("RUST_LOG", "warn"),
+    );
+    app.wait_for_port(app_port).await;
+    let driver_port = free_port();
+    let mut driver = Guard::spawn(
+        format!("chromedriver for {example}"),
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={driver_port}"))
+            .stderr(Stdio::null()),
+    );
+    driver.wait_for_port(driver_port).await;
+
+    let dirs: Vec<TempDir> = profiles
+        .iter()
+        .map(|profile| TempDir::new(&format!("{example}-{profile}")))
+        .collect();
+    let mut sessions = Vec::new();
+    for dir in &dirs {
+        sessions.push(open_session(driver_port, &dir.0).await);
+    }
+    let run = tokio::spawn(steps(example, sessions.clone(), app_port));
+    let outcome = tokio::time::timeout(STEPS_TIMEOUT, run).await;
+    for client in sessions {
+        let _ = client.close().await;
+    }
+    drop(driver);
+    drop(app);
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) if e.is_panic() => Err(format!("{example}: {}", panic_message(e.into_panic()))),
+        Ok(Err(e)) => Err(format!("{example}: the browser steps did not finish: {e}")),
+        Err(_) => Err(format!(
+            "{example}: the browser steps took more than {STEPS_TIMEOUT:?}"
+        )),
+    }
+}
+
+async fn open_session(driver_port: u16, profile: &Path) -> Client {
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(chrome_capabilities(profile))
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}"))
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "panicked".to_owned())
 }
 
 fn chrome_capabilities(profile: &Path) -> serde_json::Map<String, Value> {
@@ -227,67 +393,17 @@ async fn screenshot(client: &Client, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_login_csrf_refresh_logout() {
-    for tool in [CHROMIUM, CHROMEDRIVER] {
-        assert!(
-            Path::new(tool).exists(),
-            "{tool} is missing: install Debian's chromium and chromium-driver (scripts/install-deps.sh)"
-        );
-    }
-    let binary = example_binary();
-
-    let app_port = free_port();
-    let mut app = Guard::spawn(
-        "browser example",
-        Command::new(&binary)
-            .env("PORT", app_port.to_string())
-            .env("ACCESS_TOKEN_SECONDS", LIFETIME.to_string())
-            .env("REFRESH_WINDOW_SECONDS", WINDOW.to_string())
-            .env("RUST_LOG", "warn"),
-    );
-    app.wait_for_port(app_port);
-
-    let driver_port = free_port();
-    let mut driver = Guard::spawn(
-        "chromedriver",
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={driver_port}"))
-            .stderr(Stdio::null()),
-    );
-    driver.wait_for_port(driver_port);
-
-    let profile = TempDir(std::env::temp_dir().join(format!(
-        "jwt-extended-browser-{}-{app_port}",
-        std::process::id()
-    )));
-    std::fs::create_dir_all(&profile.0).unwrap_or_else(|e| panic!("profile dir: {e}"));
-
-    run_steps(driver_port, app_port, &profile.0).await;
-    drop(driver);
-    drop(app);
+    let env = [
+        ("ACCESS_TOKEN_SECONDS", LIFETIME.to_string()),
+        ("REFRESH_WINDOW_SECONDS", WINDOW.to_string()),
+    ];
+    on_every_example(&env, &["main"], |example, sessions, app_port| {
+        Box::pin(async move { steps(example, &sessions[0], app_port).await })
+    })
+    .await;
 }
 
-async fn run_steps(driver_port: u16, app_port: u16, profile: &Path) {
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector)
-        .capabilities(chrome_capabilities(profile))
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}"));
-    // The steps run in their own task so that the browser session is closed
-    // (and Chromium stopped by its driver) even when an assertion fails.
-    let session = client.clone();
-    let steps = tokio::spawn(async move { steps(&session, app_port).await });
-    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
-    let _ = client.close().await;
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Ok(Err(e)) => panic!("browser steps did not finish: {e}"),
-        Err(_) => panic!("the browser steps took more than 2 minutes"),
-    }
-}
-
-async fn steps(client: &Client, app_port: u16) {
+async fn steps(example: &str, client: &Client, app_port: u16) {
     let base = format!("http://127.0.0.1:{app_port}/");
     client
         .goto(&base)
@@ -384,7 +500,7 @@ async fn steps(client: &Client, app_port: u16) {
         "renewed with a full lifetime, {left}s left"
     );
     assert_eq!(text(client, "renewals").await, "1");
-    screenshot(client, "browser.png").await;
+    screenshot(client, &format!("{example}.png")).await;
 
     // 6. Idle past the lifetime: the session is over.
     let expired = Duration::from_secs(LIFETIME + 1);
@@ -409,7 +525,7 @@ async fn steps(client: &Client, app_port: u16) {
         status,
         "#8 HTTP 401: Missing cookie \"access_token_cookie\""
     );
-    screenshot(client, "browser-logged-out.png").await;
+    screenshot(client, &format!("{example}-logged-out.png")).await;
 }
 
 /// Issue 15: "sign out everywhere" across two browser profiles (two
@@ -418,66 +534,15 @@ async fn steps(client: &Client, app_port: u16) {
 /// been revoked`, and a new login works again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_sign_out_everywhere_reaches_the_other_browser() {
-    for tool in [CHROMIUM, CHROMEDRIVER] {
-        assert!(
-            Path::new(tool).exists(),
-            "{tool} is missing: install Debian's chromium and chromium-driver (scripts/install-deps.sh)"
-        );
-    }
-    let binary = example_binary();
-    let app_port = free_port();
-    let mut app = Guard::spawn(
-        "browser example",
-        Command::new(&binary)
-            .env("PORT", app_port.to_string())
-            .env("RUST_LOG", "warn"),
-    );
-    app.wait_for_port(app_port);
-    let driver_port = free_port();
-    let mut driver = Guard::spawn(
-        "chromedriver",
-        Command::new(CHROMEDRIVER)
-            .arg(format!("--port={driver_port}"))
-            .stderr(Stdio::null()),
-    );
-    driver.wait_for_port(driver_port);
-
-    let profile = |name: &str| {
-        let dir = TempDir(std::env::temp_dir().join(format!(
-            "jwt-extended-browser-{name}-{}-{app_port}",
-            std::process::id()
-        )));
-        std::fs::create_dir_all(&dir.0).unwrap_or_else(|e| panic!("profile dir: {e}"));
-        dir
-    };
-    let (home, work) = (profile("home"), profile("work"));
-    let mut sessions = Vec::new();
-    for dir in [&home, &work] {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(chrome_capabilities(&dir.0))
-            .connect(&format!("http://127.0.0.1:{driver_port}"))
-            .await
-            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}"));
-        sessions.push(client);
-    }
-    let (a, b) = (sessions[0].clone(), sessions[1].clone());
-    let steps = tokio::spawn(async move { sign_out_everywhere_steps(&a, &b, app_port).await });
-    let outcome = tokio::time::timeout(Duration::from_secs(120), steps).await;
-    for client in sessions {
-        let _ = client.close().await;
-    }
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Ok(Err(e)) => panic!("browser steps did not finish: {e}"),
-        Err(_) => panic!("the browser steps took more than 2 minutes"),
-    }
-    drop(driver);
-    drop(app);
+    on_every_example(&[], &["home", "work"], |example, sessions, app_port| {
+        Box::pin(async move {
+            sign_out_everywhere_steps(example, &sessions[0], &sessions[1], app_port).await;
+        })
+    })
+    .await;
 }
 
-async fn sign_out_everywhere_steps(home: &Client, work: &Client, app_port: u16) {
+async fn sign_out_everywhere_steps(example: &str, home: &Client, work: &Client, app_port: u16) {
     let base = format!("http://127.0.0.1:{app_port}/");
     for client in [home, work] {
         client
@@ -512,7 +577,7 @@ async fn sign_out_everywhere_steps(home: &Client, work: &Client, app_port: u16) 
     click(work, "call").await;
     let (status, body) = wait_call(work, 3).await;
     assert_eq!(status, "#3 HTTP 401: Token has been revoked", "{body}");
-    screenshot(work, "browser-signed-out-everywhere.png").await;
+    screenshot(work, &format!("{example}-signed-out-everywhere.png")).await;
 
     // A new login (a later second than the sign-out) works again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
