@@ -47,9 +47,9 @@ return 1
 /// crate can share one Redis database. Revoking a key that already exists
 /// never shortens its lifetime.
 ///
-/// Checking a token asks `EXISTS` on its
+/// Checking a token asks `EXISTS` on each of its
 /// [revocation keys](super::RevocationKeys) (its `jti`, and its session id
-/// when it has one): revoked when the count is not zero. When the manager
+/// when it has one): revoked when one exists. When the manager
 /// has a [session store](crate::JwtManagerBuilder::session_store), the check
 /// also reads the identity's "log out everywhere" cut-off (`GET`, below) in
 /// the same pipeline; checks without an identity send the `EXISTS` alone.
@@ -96,9 +96,10 @@ return 1
 ///   later cut-off and the longer lifetime.
 ///
 /// Nothing outlives the tokens it can refuse. The store itself connects to
-/// one server (a standalone Redis or Valkey, or a primary): the session
-/// layout is ready for a cluster, but a token's `EXISTS` on its `jti` and
-/// session id names two keys that a cluster may place in different slots.
+/// one server (a standalone Redis or Valkey, or a primary), and every
+/// command and script it sends names keys of one hash slot (a token's
+/// `jti` and session id are asked with one `EXISTS` each), so the layout
+/// moves to Redis Cluster unchanged.
 ///
 /// # Checks share round trips
 ///
@@ -108,8 +109,8 @@ return 1
 /// the runtime of that check) takes the first waiting lookup, yields once so
 /// that the other ready requests can queue theirs, then takes everything
 /// queued (at most 256 lookups) and sends it as one pipeline, one `EXISTS`
-/// per token (and one `GET` per token whose identity is checked against
-/// cut-offs), so that every token gets its own answer. When the pipeline's
+/// per revocation key of each token (and one `GET` per token whose identity
+/// is checked against cut-offs), so that every token gets its own answer. When the pipeline's
 /// answer arrives, each waiter gets its own; the next batch is whatever
 /// queued meanwhile. One batch is in flight at a time: the connection
 /// answers in order anyway, and the lookups that arrive while a batch is out
@@ -391,10 +392,13 @@ impl Query {
         self.keys.is_empty() && self.cutoff.is_none()
     }
 
-    /// Adds the query's commands (one or two) to `pipeline`.
+    /// Adds the query's commands to `pipeline`: one single-key `EXISTS` per
+    /// revocation key (a token's `jti` and session id may sit in different
+    /// hash slots of a cluster, so they are never named in one command),
+    /// and the cut-off's `GET`.
     fn add_to(&self, pipeline: &mut ::redis::Pipeline) {
-        if !self.keys.is_empty() {
-            pipeline.cmd("EXISTS").arg(&self.keys);
+        for key in &self.keys {
+            pipeline.cmd("EXISTS").arg(key);
         }
         if let Some(cutoff) = &self.cutoff {
             pipeline.cmd("GET").arg(cutoff);
@@ -403,7 +407,7 @@ impl Query {
 
     /// How many commands [`add_to`](Self::add_to) adds.
     fn commands(&self) -> usize {
-        usize::from(!self.keys.is_empty()) + usize::from(self.cutoff.is_some())
+        self.keys.len() + usize::from(self.cutoff.is_some())
     }
 
     /// Reads the answers to the query's commands from `replies`.
@@ -412,9 +416,9 @@ impl Query {
             recorded: false,
             cutoff: None,
         };
-        if !self.keys.is_empty() {
+        for _ in &self.keys {
             let count: u64 = parse(replies.next())?;
-            found.recorded = count > 0;
+            found.recorded |= count > 0;
         }
         if self.cutoff.is_some() {
             found.cutoff = parse(replies.next())?;
