@@ -9,6 +9,9 @@
 #   ours-memory   bench/server with MemoryBlocklist (1000 revoked entries)
 #   ours-redis    bench/server with RedisBlocklist (1000 revoked entries), Redis
 #                 from scripts/services.sh
+#   ours-redis-sessions
+#                 bench/server with RedisBlocklist as the session store: each
+#                 check also reads the identity's log-out-everywhere cut-off
 #   ours-memory-ct, ours-redis-ct
 #                 the same two on tokio's current-thread runtime (the others
 #                 run on #[tokio::main]'s multi-threaded one; see BENCHMARKS.md)
@@ -180,6 +183,7 @@ start python "$port" "${GUNICORN[@]}" --chdir "$ROOT/interop/reference_apps" --w
 BENCH_BLOCKLIST=none start ours-bare "$(free_port)" "$BENCH_SERVER"
 BENCH_BLOCKLIST=memory start ours-memory "$(free_port)" "$BENCH_SERVER"
 REDIS_URL=$REDIS_URL BENCH_BLOCKLIST=redis start ours-redis "$(free_port)" "$BENCH_SERVER"
+REDIS_URL=$REDIS_URL BENCH_BLOCKLIST=redis-sessions start ours-redis-sessions "$(free_port)" "$BENCH_SERVER"
 BENCH_RUNTIME=current_thread BENCH_BLOCKLIST=memory start ours-memory-ct "$(free_port)" "$BENCH_SERVER"
 BENCH_RUNTIME=current_thread REDIS_URL=$REDIS_URL BENCH_BLOCKLIST=redis start ours-redis-ct "$(free_port)" "$BENCH_SERVER"
 
@@ -190,7 +194,8 @@ wrk.body = '$LOGIN_BODY'
 EOF
 
 CELLS=(protected/ours protected/baseline protected/python protected/ours-bare
-  protected/ours-memory protected/ours-redis protected/ours-memory-ct protected/ours-redis-ct
+  protected/ours-memory protected/ours-redis protected/ours-redis-sessions
+  protected/ours-memory-ct protected/ours-redis-ct
   login/ours login/baseline login/python)
 for extra in "${EXTRA[@]}"; do
   name=${extra%%=*}
@@ -338,7 +343,7 @@ print()
 print("| route | conns | server | req/s | min–max | ×baseline | ×python | CPU/req µs | ×baseline | p50 ms | p99 ms | server cores | wrk cores | peak RSS MB |")
 print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 order = ["ours", "baseline", "python", "ours-bare", "ours-memory", "ours-redis",
-         "ours-memory-ct", "ours-redis-ct"]
+         "ours-redis-sessions", "ours-memory-ct", "ours-redis-ct"]
 order += sorted({k[2] for k in runs} - set(order))
 problems = []
 for route in ["protected", "login"]:
@@ -374,6 +379,12 @@ for conns, suffix in [(c, s) for s in ["", "-ct"] for c in sorted({k[1] for k in
         print(f"- Redis blocklist vs in-memory, {runtime}, {conns} connections: throughput {t:.3f}× "
               f"({(1 - t) * 100:.1f}% less); app CPU per request {c_app:.2f}×, app + Redis {c_all:.2f}× "
               f"(Redis: {med(red, 'redis_cpu_us_per_req'):.1f} µs/req)")
+    ses = ("protected", conns, "ours-redis-sessions")
+    if not suffix and red in runs and ses in runs:
+        t = med(ses, "requests_per_sec") / med(red, "requests_per_sec")
+        c_app = med(ses, "server_cpu_us_per_req") / med(red, "server_cpu_us_per_req")
+        print(f"- Redis as session store (log-out-everywhere cut-off in the same pipeline) vs blocklist alone, "
+              f"{conns} connections: throughput {t:.3f}× ({(1 - t) * 100:.1f}% less); app CPU per request {c_app:.2f}×")
 for p in problems:
     print(f"- WARNING: {p}")
 EOF

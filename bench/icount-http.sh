@@ -55,9 +55,11 @@ declare -A BIN=(
   [ours-set10]=$target_dir/release/bench-server
   [ours-set1]=$target_dir/release/bench-server
   [ours-static-kid]=$target_dir/release/bench-server
+  [ours-memory-sessions]=$target_dir/release/bench-server
+  [ours-redis-sessions]=$target_dir/release/bench-server
   [ours-remote]=$target_dir/release/bench-server
 )
-declare -A BLOCKLIST=([ours-bare]=none [ours-memory]=memory [ours-redis]=redis)
+declare -A BLOCKLIST=([ours-bare]=none [ours-memory]=memory [ours-redis]=redis [ours-memory-sessions]=memory-sessions [ours-redis-sessions]=redis-sessions)
 declare -A KEYS=([ours-set10]=set10 [ours-set1]=set1 [ours-static-kid]=static-kid [ours-remote]=remote)
 SERVERS=(ours baseline ours-bare ours-memory ours-redis)
 [ -n "$ONLY_SERVERS" ] && read -r -a SERVERS <<<"$ONLY_SERVERS"

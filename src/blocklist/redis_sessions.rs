@@ -102,19 +102,39 @@ const SESSION_FIELDS: [&str; 5] = ["identity", "created", "refreshed", "expires"
 /// Escapes what would end or open a hash tag (`{`, `}`) and the escape
 /// character itself, so that any id or identity stays inside its tag and
 /// distinct ids give distinct keys.
+#[cfg(test)]
 fn tag(value: &str) -> String {
     let mut tagged = String::with_capacity(value.len() + 2);
-    tagged.push('{');
-    for c in value.chars() {
-        match c {
-            '%' => tagged.push_str("%25"),
-            '{' => tagged.push_str("%7B"),
-            '}' => tagged.push_str("%7D"),
-            c => tagged.push(c),
+    push_tag(&mut tagged, value);
+    tagged
+}
+
+/// Appends `{value}` with `%`, `{` and `}` escaped; a value without them
+/// (nearly every id) is copied in one piece.
+fn push_tag(out: &mut String, value: &str) {
+    out.push('{');
+    if !value.bytes().any(|b| matches!(b, b'%' | b'{' | b'}')) {
+        out.push_str(value);
+    } else {
+        for c in value.chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '{' => out.push_str("%7B"),
+                '}' => out.push_str("%7D"),
+                c => out.push(c),
+            }
         }
     }
-    tagged.push('}');
-    tagged
+    out.push('}');
+}
+
+/// `<prefix><kind>{<value>}` in one allocation.
+fn tagged_key(prefix: &str, kind: &str, value: &str) -> String {
+    let mut key = String::with_capacity(prefix.len() + kind.len() + value.len() + 2);
+    key.push_str(prefix);
+    key.push_str(kind);
+    push_tag(&mut key, value);
+    key
 }
 
 fn now_secs() -> i64 {
@@ -140,7 +160,7 @@ impl RedisBlocklist {
     /// ```
     #[must_use]
     pub fn session_key(&self, session_id: &str) -> String {
-        format!("{}session:{}", self.prefix, tag(session_id))
+        tagged_key(&self.prefix, "session:", session_id)
     }
 
     /// The sorted set of the sessions of `identity` (an
@@ -156,7 +176,7 @@ impl RedisBlocklist {
     /// ```
     #[must_use]
     pub fn identity_sessions_key(&self, identity: &str) -> String {
-        format!("{}sessions:{}", self.prefix, tag(identity))
+        tagged_key(&self.prefix, "sessions:", identity)
     }
 
     /// The key holding the "log out everywhere" cut-off of `identity`:
@@ -170,7 +190,7 @@ impl RedisBlocklist {
     /// ```
     #[must_use]
     pub fn cutoff_key(&self, identity: &str) -> String {
-        format!("{}cutoff:{}", self.prefix, tag(identity))
+        tagged_key(&self.prefix, "cutoff:", identity)
     }
 
     /// Reads the sessions `ids` of `identity` (one pipeline of `HMGET`s);

@@ -208,7 +208,22 @@ impl IdentityCutoff {
 /// ```
 #[must_use]
 pub fn identity_key(identity: &Value) -> String {
-    identity.to_string()
+    match identity {
+        // The common case, without serde's growing buffer: a string with
+        // nothing to escape is its quoted self.
+        Value::String(text)
+            if !text
+                .bytes()
+                .any(|b| b == b'"' || b == b'\\' || b < 0x20) =>
+        {
+            let mut key = String::with_capacity(text.len() + 2);
+            key.push('"');
+            key.push_str(text);
+            key.push('"');
+            key
+        }
+        other => other.to_string(),
+    }
 }
 
 /// A store of sessions: refresh-token families, their rotation with reuse
@@ -322,5 +337,26 @@ impl<T: SessionStore> DynSessionStore for T {
         cutoff: &'a IdentityCutoff,
     ) -> BoxFuture<'a, Result<(), BlocklistError>> {
         Box::pin(SessionStore::revoke_identity(self, cutoff))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn identity_keys_are_the_json_text() {
+        for value in [
+            json!("alice"),
+            json!(""),
+            json!("ünï {cøde} % :*"),
+            json!("quote \" and \\ and \n and \u{1}"),
+            json!(42),
+            json!({"id": 7}),
+            json!(null),
+        ] {
+            assert_eq!(identity_key(&value), value.to_string(), "{value}");
+        }
     }
 }

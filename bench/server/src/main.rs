@@ -4,6 +4,9 @@
 //! - `BENCH_BLOCKLIST=none` (default): no blocklist.
 //! - `BENCH_BLOCKLIST=memory`: [`MemoryBlocklist`].
 //! - `BENCH_BLOCKLIST=redis`: [`RedisBlocklist`] at `$REDIS_URL`.
+//! - `BENCH_BLOCKLIST=memory-sessions` / `redis-sessions`: the same stores as
+//!   session stores (`session_store`), so every check also looks up the
+//!   identity's "log out everywhere" cut-off.
 //!
 //! Both stores are preloaded with `$BENCH_REVOKED` (default 1000) revoked
 //! entries; the tokens `/login` hands out are not among them, so every
@@ -90,12 +93,17 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let builder = match kind.as_str() {
         "none" => builder,
         "memory" => builder.blocklist(MemoryBlocklist::new()),
-        "redis" => {
-            let url =
-                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
-            builder.blocklist(RedisBlocklist::connect(&url).await?)
+        "redis" => builder.blocklist(redis().await?),
+        // The same stores as session stores: each check also reads the
+        // identity's "log out everywhere" cut-off (issue 15).
+        "memory-sessions" => builder.session_store(MemoryBlocklist::new()),
+        "redis-sessions" => builder.session_store(redis().await?),
+        other => {
+            return Err(format!(
+                "BENCH_BLOCKLIST={other}: use none, memory, redis, memory-sessions or redis-sessions"
+            )
+            .into());
         }
-        other => return Err(format!("BENCH_BLOCKLIST={other}: use none, memory or redis").into()),
     };
     let jwt = builder.build()?;
     if kind != "none" {
@@ -128,6 +136,12 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("bench-server (blocklist: {kind}) listening on http://127.0.0.1:{port}");
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// The Redis store at `REDIS_URL`.
+async fn redis() -> Result<RedisBlocklist, Box<dyn std::error::Error>> {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    Ok(RedisBlocklist::connect(&url).await?)
 }
 
 /// The manager's builder with the keys `BENCH_KEYS` asks for.
