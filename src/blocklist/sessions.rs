@@ -211,11 +211,7 @@ pub fn identity_key(identity: &Value) -> String {
     match identity {
         // The common case, without serde's growing buffer: a string with
         // nothing to escape is its quoted self.
-        Value::String(text)
-            if !text
-                .bytes()
-                .any(|b| b == b'"' || b == b'\\' || b < 0x20) =>
-        {
+        Value::String(text) if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
             let mut key = String::with_capacity(text.len() + 2);
             key.push('"');
             key.push_str(text);
