@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use http::{HeaderMap, HeaderValue, Method};
 use jwt_extended::config::{Expiry, TokenLocation};
-use jwt_extended::request::{Body, RequestParts};
+use jwt_extended::request::{RequestBody, RequestParts};
 use jwt_extended::{JwtConfig, JwtManager, VerifyOptions};
 use jwt_extended_fuzz::{block_on, check_client_error, manager, split_n};
 use libfuzzer_sys::fuzz_target;
@@ -105,9 +105,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let body = expand(part(3), csrf);
     let body = if flags & 4 != 0 {
-        Body::TooLarge
+        RequestBody::TooLarge
     } else {
-        Body::Buffered(&body)
+        RequestBody::Buffered(&body)
     };
     let request = RequestParts::new(method, &headers, None).with_body(body);
     let options = VerifyOptions::new().refresh(refresh);
@@ -130,7 +130,7 @@ fuzz_target!(|data: &[u8]| {
             let protected = method != Method::GET && method != Method::HEAD;
             if protected {
                 let in_header = flags & 2 != 0 && contains(&csrf_header, csrf.as_bytes());
-                let in_body = matches!(body, Body::Buffered(b) if contains(b, csrf.as_bytes()));
+                let in_body = matches!(body, RequestBody::Buffered(b) if contains(b, csrf.as_bytes()));
                 assert!(
                     in_header || in_body,
                     "CSRF-protected {method} accepted without the CSRF value"
