@@ -39,8 +39,8 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     );
     let access = jwt.create_access_token("fuzz").unwrap_or_default();
     let refresh = jwt.create_refresh_token("fuzz").unwrap_or_default();
-    let access_csrf = block_on(jwt.csrf_token(&access)).unwrap_or_default();
-    let refresh_csrf = block_on(jwt.csrf_token(&refresh)).unwrap_or_default();
+    let access_csrf = block_on(jwt.decode_csrf_token(&access)).unwrap_or_default();
+    let refresh_csrf = block_on(jwt.decode_csrf_token(&refresh)).unwrap_or_default();
     Fixture {
         jwt,
         access,
