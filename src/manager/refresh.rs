@@ -5,20 +5,11 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use super::{JwtManager, Verified};
 use crate::config::TokenLocation;
 use crate::cookies::CookieSet;
 use crate::error::Error;
 use crate::token::now_f64;
-
-/// Claims the library writes itself; never carried over into a renewed
-/// token. (The identity claim is left out separately; `sid` is carried by
-/// [`TokenBuilder::session`](crate::token::TokenBuilder::session).)
-const RESERVED_CLAIMS: [&str; 10] = [
-    "fresh", "iat", "jti", "type", "nbf", "csrf", "aud", "iss", "exp", "sid",
-];
 
 impl JwtManager {
     /// Whether this verification is due for an implicit refresh: an access
@@ -46,14 +37,7 @@ impl JwtManager {
         let token = verified.token();
         let mut builder = self.access_token(token.identity());
         if keep_custom_claims {
-            let identity_claim = token.identity_claim_name();
-            let custom: Map<String, Value> = token
-                .claims()
-                .iter()
-                .filter(|(k, _)| !RESERVED_CLAIMS.contains(&k.as_str()) && *k != identity_claim)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            builder = builder.additional_claims(custom);
+            builder = builder.additional_claims(super::sessions::custom_claims(token, &[]));
         }
         // A renewed token stays in its session (ending the session still
         // reaches it); tokens without one are renewed as before.

@@ -65,7 +65,7 @@ fn revocation_of_claims(
 
 /// The longest time an access token lives with this configured lifetime
 /// (`None`: forever).
-fn max_lifetime(expiry: Expiry) -> Option<Duration> {
+pub(super) fn max_lifetime(expiry: Expiry) -> Option<Duration> {
     match expiry {
         Expiry::After(d) => Some(d),
         Expiry::Months { months, plus } => {

@@ -25,13 +25,7 @@ fn now_ms() -> i64 {
 
 /// The end of a lifetime starting now, in Unix seconds (`None`: never).
 fn end_of(expiry: Expiry, now_secs: i64) -> Option<i64> {
-    let lifetime = match expiry {
-        Expiry::After(d) => d,
-        Expiry::Months { months, plus } => {
-            Duration::from_secs(u64::from(months) * 31 * 86_400).saturating_add(plus)
-        }
-        Expiry::Never => return None,
-    };
+    let lifetime = super::revoke::max_lifetime(expiry)?;
     Some(now_secs.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)))
 }
 
@@ -136,16 +130,26 @@ impl TokenPairBuilder<'_> {
     }
 }
 
-/// The claims a refreshed access token carries over from the refresh
-/// token: everything but the registered and bookkeeping claims.
-fn carried_claims(refresh: &DecodedToken) -> Map<String, Value> {
-    const OWN: [&str; 11] = [
-        "iat", "nbf", "exp", "jti", "type", "fresh", "csrf", "sid", "iss", "aud", "sub",
-    ];
-    refresh
+/// Claims the library writes itself; never carried over into a renewed or
+/// rotated token (`sid` is written by
+/// [`TokenBuilder::session`](crate::token::TokenBuilder::session)).
+const LIBRARY_CLAIMS: [&str; 10] = [
+    "fresh", "iat", "jti", "type", "nbf", "csrf", "aud", "iss", "exp", "sid",
+];
+
+/// The app's own claims of `token`: everything but [`LIBRARY_CLAIMS`], the
+/// identity claim and `also_left_out`.
+pub(super) fn custom_claims(token: &DecodedToken, also_left_out: &[&str]) -> Map<String, Value> {
+    let identity_claim = token.identity_claim_name();
+    token
         .claims()
         .iter()
-        .filter(|(name, _)| !OWN.contains(&name.as_str()) && *name != refresh.identity_claim_name())
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            !LIBRARY_CLAIMS.contains(&name)
+                && !also_left_out.contains(&name)
+                && name != identity_claim
+        })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect()
 }
@@ -295,7 +299,7 @@ impl JwtManager {
         refresh_jti: &str,
     ) -> Result<TokenPair, Error> {
         let identity = crate::token::IdentityClaim::raw(refresh.identity().clone());
-        let carried = carried_claims(refresh);
+        let carried = custom_claims(refresh, &["sub"]);
         let mut builder = self
             .refresh_token(&identity)
             .additional_claims(&carried)
