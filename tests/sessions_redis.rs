@@ -36,12 +36,29 @@ async fn refresh(State(jwt): State<JwtManager>, token: Jwt<Refresh>) -> Response
     }
 }
 
+async fn protected(token: Jwt) -> FlaskJson<Value> {
+    FlaskJson(json!({ "logged_in_as": token.identity() }))
+}
+
 /// One instance: its own connection to Redis, under the shared `prefix`.
 async fn instance(prefix: &str, grace: Duration) -> (JwtManager, String) {
+    instance_with(prefix, grace, None).await
+}
+
+/// [`instance`], with a cut-off cache age other than the default.
+async fn instance_with(
+    prefix: &str,
+    grace: Duration,
+    cutoff_cache: Option<Duration>,
+) -> (JwtManager, String) {
     let url = common::required_env("REDIS_URL");
     let store = RedisBlocklist::connect(&url)
         .await
         .and_then(|store| store.with_prefix(prefix))
+        .map(|store| match cutoff_cache {
+            Some(age) => store.with_cutoff_cache(age),
+            None => store,
+        })
         .unwrap_or_else(|e| panic!("REDIS_URL={url}: {e}"));
     let jwt = JwtManager::builder(JwtConfig::new().with_secret_key(common::SECRET))
         .session_store(store)
@@ -51,6 +68,7 @@ async fn instance(prefix: &str, grace: Duration) -> (JwtManager, String) {
         .unwrap_or_else(|e| panic!("{e}"));
     let app = Router::new()
         .route("/refresh", post(refresh))
+        .route("/protected", axum::routing::get(protected))
         .with_state(jwt.clone());
     (jwt, support::serve(app).await)
 }
@@ -288,4 +306,103 @@ async fn every_key_expires_and_listing_drops_what_is_gone() {
     }
     let cutoff_ttl = ttl(&mut redis, &cutoff).await;
     assert!((495..=500).contains(&cutoff_ttl), "{cutoff_ttl}");
+}
+
+/// `GET /protected` on each base with `token`, concurrently: the statuses.
+async fn protected_statuses(bases: &[&str], token: &str, each: usize) -> Vec<u16> {
+    let client = support::client();
+    let calls: Vec<_> = bases
+        .iter()
+        .flat_map(|base| std::iter::repeat_n(*base, each))
+        .map(|base| {
+            let client = client.clone();
+            let base = base.to_owned();
+            let token = token.to_owned();
+            tokio::spawn(async move { support::http_protected(&client, &base, &token).await.0 })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for call in calls {
+        statuses.push(call.await.unwrap_or_else(|e| panic!("{e}")));
+    }
+    statuses
+}
+
+/// Issue 15, item 3, with each instance remembering cut-offs (the default
+/// cache): a log out everywhere on one instance is refused by the other on
+/// its very next request, because every batch of checks reads the
+/// cut-offs' version. A cut-off written behind the store's back (no new
+/// version) shows that the second instance really reuses what it read,
+/// until the version changes or the entry ages out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_out_everywhere_reaches_the_other_instance_at_once() {
+    use jwt_extended::blocklist::identity_key;
+
+    let prefix = format!("test:{}:", support::unique("cutoffs"));
+    let (first, first_base) = instance(&prefix, Duration::ZERO).await;
+    let (_, second_base) = instance(&prefix, Duration::ZERO).await;
+    let (_, uncached_base) = instance_with(&prefix, Duration::ZERO, Some(Duration::ZERO)).await;
+    let identity = support::unique("alice");
+    let pair = first
+        .token_pair(identity.as_str())
+        .create()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bases = [first_base.as_str(), second_base.as_str()];
+    // Both instances read (and remember) that the identity has no cut-off.
+    assert_eq!(
+        protected_statuses(&bases, &pair.access_token, 20).await,
+        vec![200; 40]
+    );
+
+    // A cut-off written straight into Redis, without a new version: the
+    // instances that remember "none" still accept the token; the one
+    // without a cache refuses it.
+    let naming = support::redis_store("naming")
+        .await
+        .with_prefix(prefix.as_str())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let key = naming.cutoff_key(&identity_key(&json!(identity)));
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() + 60);
+    let mut redis = support::redis_connection().await;
+    jwt_extended::blocklist::redis::cmd("SET")
+        .arg(&key)
+        .arg(later)
+        .arg("EX")
+        .arg(120)
+        .exec_async(&mut redis)
+        .await
+        .unwrap_or_else(|e| panic!("SET {key}: {e}"));
+    assert_eq!(
+        protected_statuses(&bases, &pair.access_token, 5).await,
+        vec![200; 10],
+        "the cut-off was remembered, not read per request"
+    );
+    assert_eq!(
+        protected_statuses(&[uncached_base.as_str()], &pair.access_token, 1).await,
+        [401]
+    );
+    jwt_extended::blocklist::redis::cmd("DEL")
+        .arg(&key)
+        .exec_async(&mut redis)
+        .await
+        .unwrap_or_else(|e| panic!("DEL {key}: {e}"));
+
+    // The real thing, on the first instance: the second refuses at once.
+    first
+        .revoke_all_tokens_of(&json!(identity))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) =
+        support::http_protected(&support::client(), &second_base, &pair.access_token).await;
+    assert_eq!(
+        (status, body),
+        (401, json!({"msg": "Token has been revoked"}))
+    );
+    assert_eq!(
+        protected_statuses(&bases, &pair.access_token, 20).await,
+        vec![401; 40]
+    );
 }

@@ -1,8 +1,9 @@
 //! The Redis blocklist store.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::{mpsc, oneshot};
@@ -14,6 +15,13 @@ mod sessions;
 
 /// The longest key prefix accepted by [`RedisBlocklist::with_prefix`].
 const MAX_PREFIX_LEN: usize = 128;
+
+/// How long a checked identity's cut-off is reused without reading it
+/// again, by default (see [`RedisBlocklist::with_cutoff_cache`]).
+pub(crate) const DEFAULT_CUTOFF_CACHE_AGE: Duration = Duration::from_secs(5);
+
+/// Most identities whose cut-off the batching task remembers.
+const MAX_CACHED_CUTOFFS: usize = 65_536;
 
 /// Records `""` under the key, keeping the longer of the current and the
 /// requested lifetimes (an empty `ARGV[1]` means "forever"). One round trip,
@@ -51,8 +59,11 @@ return 1
 /// [revocation keys](super::RevocationKeys) (its `jti`, and its session id
 /// when it has one): revoked when one exists. When the manager
 /// has a [session store](crate::JwtManagerBuilder::session_store), the check
-/// also reads the identity's "log out everywhere" cut-off (`GET`, below) in
-/// the same pipeline; checks without an identity send the `EXISTS` alone.
+/// also needs the identity's "log out everywhere" cut-off (below): read with
+/// `GET` in the same pipeline, or reused from the instance's cut-off cache
+/// while the cut-offs' version key is unchanged (see
+/// [`with_cutoff_cache`](Self::with_cutoff_cache)); checks without an
+/// identity send the `EXISTS` alone.
 ///
 /// # Sessions
 ///
@@ -65,6 +76,7 @@ return 1
 /// | `<prefix>session:{<sid>}` | hash | `identity`, `current` (the current refresh token's `jti`), `previous` and `rotated_at` (the one it replaced, and when, in ms), `created`, `refreshed`, `expires` (Unix seconds), `metadata` (JSON) | the session's end (`EXPIREAT`) |
 /// | `<prefix>sessions:{<identity>}` | sorted set | the identity's session ids, scored by their end | its latest session's end |
 /// | `<prefix>cutoff:{<identity>}` | string | the identity's cut-off (`revoked_before`, Unix seconds) | the latest end a cut-off asked for |
+/// | `<prefix>cutoffs:version` | string | a random value, replaced after every cut-off is written | forever (one key per prefix) |
 ///
 /// `<identity>` is the [`identity_key`](super::identity_key) (`"alice"` with
 /// its quotes). In both ids and identities `%`, `{` and `}` are written
@@ -93,7 +105,8 @@ return 1
 /// - deleting a session is a script that checks the owner before `DEL`,
 ///   pipelined with the `ZREM`;
 /// - "log out everywhere" is a script on the cut-off key that keeps the
-///   later cut-off and the longer lifetime.
+///   later cut-off and the longer lifetime, followed by a `SET` of a new
+///   random value on the version key (a second single-key command).
 ///
 /// Nothing outlives the tokens it can refuse. The store itself connects to
 /// one server (a standalone Redis or Valkey, or a primary), and every
@@ -109,8 +122,14 @@ return 1
 /// the runtime of that check) takes the first waiting lookup, yields once so
 /// that the other ready requests can queue theirs, then takes everything
 /// queued (at most 256 lookups) and sends it as one pipeline, one `EXISTS`
-/// per revocation key of each token (and one `GET` per token whose identity
-/// is checked against cut-offs), so that every token gets its own answer. When the pipeline's
+/// per revocation key of each token, so that every token gets its own
+/// answer. When some tokens are checked against cut-offs, the pipeline
+/// starts with one `GET` of the cut-offs' version key and ends with one
+/// `GET` per distinct identity whose cut-off the task does not hold (or
+/// holds for longer than the cache age); when the version differs from the
+/// one the held cut-offs were read under, the task forgets them all and
+/// reads the ones this batch used again before answering (a second round
+/// trip, only after a "log out everywhere"). When the pipeline's
 /// answer arrives, each waiter gets its own; the next batch is whatever
 /// queued meanwhile. One batch is in flight at a time: the connection
 /// answers in order anyway, and the lookups that arrive while a batch is out
@@ -171,6 +190,7 @@ return 1
 pub struct RedisBlocklist {
     connection: ConnectionManager,
     prefix: Arc<str>,
+    cutoff_cache_age: Duration,
     lookups: Arc<LookupQueue<ConnectionManager>>,
 }
 
@@ -178,6 +198,7 @@ impl fmt::Debug for RedisBlocklist {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisBlocklist")
             .field("prefix", &self.prefix)
+            .field("cutoff_cache_age", &self.cutoff_cache_age)
             .finish_non_exhaustive()
     }
 }
@@ -196,11 +217,25 @@ impl RedisBlocklist {
     /// ```
     #[must_use]
     pub fn new(connection: ConnectionManager) -> Self {
+        let prefix: Arc<str> = Arc::from("");
         Self {
-            lookups: Arc::new(LookupQueue::new(connection.clone())),
+            lookups: Arc::new(LookupQueue::new(
+                connection.clone(),
+                CutoffCacheConfig::new(&prefix, DEFAULT_CUTOFF_CACHE_AGE),
+            )),
             connection,
-            prefix: Arc::from(""),
+            prefix,
+            cutoff_cache_age: DEFAULT_CUTOFF_CACHE_AGE,
         }
+    }
+
+    /// A new batching queue for the current prefix and cache settings (the
+    /// builder methods call it before the store is used).
+    fn rebuild_lookups(&mut self) {
+        self.lookups = Arc::new(LookupQueue::new(
+            self.connection.clone(),
+            CutoffCacheConfig::new(&self.prefix, self.cutoff_cache_age),
+        ));
     }
 
     /// Connects to the Redis at `url` (`redis://[user:password@]host[:port][/db]`,
@@ -289,7 +324,38 @@ impl RedisBlocklist {
         let prefix = prefix.into();
         validate_prefix(&prefix)?;
         self.prefix = Arc::from(prefix);
+        self.rebuild_lookups();
         Ok(self)
+    }
+
+    /// How long each instance reuses an identity's "log out everywhere"
+    /// cut-off without reading it again (default 5 s; `Duration::ZERO`
+    /// reads it on every check). Only used when the manager has a
+    /// [session store](crate::JwtManagerBuilder::session_store).
+    ///
+    /// Reusing is safe because every batch of checks still reads the
+    /// cut-offs' version key ([`cutoff_version_key`](Self::cutoff_version_key))
+    /// in its pipeline, and each
+    /// [`revoke_identity`](super::SessionStore::revoke_identity) changes it:
+    /// a check whose pipeline runs after a cut-off was written sees the new
+    /// version and reads the cut-off again, on every instance, with no
+    /// delay. The age only bounds how long an instance could miss a cut-off
+    /// written without a version change: by something other than this
+    /// store, or by a `revoke_identity` whose version write failed (it then
+    /// returns an error).
+    ///
+    /// ```no_run
+    /// # async fn run(store: jwt_extended::blocklist::RedisBlocklist) {
+    /// use std::time::Duration;
+    ///
+    /// let store = store.with_cutoff_cache(Duration::from_secs(1));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_cutoff_cache(mut self, max_age: Duration) -> Self {
+        self.cutoff_cache_age = max_age;
+        self.rebuild_lookups();
+        self
     }
 
     /// The key prefix (empty by default).
@@ -369,7 +435,7 @@ const QUEUE_CAPACITY: usize = 1024;
 const MAX_BATCH: usize = 256;
 
 /// What one check asks Redis: whether any of its keys exists (`EXISTS`),
-/// and its identity's cut-off (`GET`), in the same pipeline.
+/// and its identity's cut-off (`GET`, or the batching task's cache).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Query {
     /// The prefixed revocation keys (none, one or two).
@@ -392,44 +458,278 @@ impl Query {
         self.keys.is_empty() && self.cutoff.is_none()
     }
 
-    /// Adds the query's commands to `pipeline`: one single-key `EXISTS` per
-    /// revocation key (a token's `jti` and session id may sit in different
-    /// hash slots of a cluster, so they are never named in one command),
-    /// and the cut-off's `GET`.
-    fn add_to(&self, pipeline: &mut ::redis::Pipeline) {
+    /// Adds one single-key `EXISTS` per revocation key to `pipeline` (a
+    /// token's `jti` and session id may sit in different hash slots of a
+    /// cluster, so they are never named in one command).
+    fn add_exists(&self, pipeline: &mut ::redis::Pipeline) {
         for key in &self.keys {
             pipeline.cmd("EXISTS").arg(key);
         }
-        if let Some(cutoff) = &self.cutoff {
-            pipeline.cmd("GET").arg(cutoff);
-        }
     }
 
-    /// How many commands [`add_to`](Self::add_to) adds.
-    fn commands(&self) -> usize {
-        self.keys.len() + usize::from(self.cutoff.is_some())
-    }
-
-    /// Reads the answers to the query's commands from `replies`.
-    fn read(&self, replies: &mut impl Iterator<Item = ::redis::Value>) -> Result<Found, String> {
-        let mut found = Found {
-            recorded: false,
-            cutoff: None,
-        };
+    /// Reads the answers to [`add_exists`](Self::add_exists) from `replies`.
+    fn read_recorded(
+        &self,
+        replies: &mut impl Iterator<Item = ::redis::Value>,
+    ) -> Result<bool, String> {
+        let mut recorded = false;
         for _ in &self.keys {
             let count: u64 = parse(replies.next())?;
-            found.recorded |= count > 0;
+            recorded |= count > 0;
         }
-        if self.cutoff.is_some() {
-            found.cutoff = parse(replies.next())?;
-        }
-        Ok(found)
+        Ok(recorded)
     }
 }
 
 fn parse<T: ::redis::FromRedisValue>(reply: Option<::redis::Value>) -> Result<T, String> {
     let reply = reply.ok_or("Redis answered fewer results than commands were sent")?;
     ::redis::from_redis_value(reply).map_err(|e| format!("unexpected Redis reply: {e}"))
+}
+
+/// Where the batching task keeps cut-offs, and for how long.
+#[derive(Debug, Clone)]
+struct CutoffCacheConfig {
+    /// `<prefix>cutoffs:version`.
+    version_key: String,
+    /// How long an entry is reused; zero: no cache.
+    max_age: Duration,
+}
+
+impl CutoffCacheConfig {
+    fn new(prefix: &str, max_age: Duration) -> Self {
+        Self {
+            version_key: sessions::cutoff_version_key(prefix),
+            max_age,
+        }
+    }
+}
+
+/// The cut-offs one batching task has read, reused while the cut-offs'
+/// version key keeps the value they were read under (each batch reads it)
+/// and they are younger than the configured age.
+///
+/// Correct across instances because a cut-off is written before the
+/// version changes, and each batch reads the version before any cut-off:
+/// an entry is never older than the version it is kept under, and a batch
+/// that sees a new version forgets every entry and reads again what it
+/// would have taken from them.
+struct CutoffCache {
+    config: CutoffCacheConfig,
+    /// The version the entries were read under; `None`: not known (no
+    /// entries are used).
+    version: Option<Option<Vec<u8>>>,
+    /// Cut-off key → (cut-off, when read).
+    entries: HashMap<String, (Option<i64>, Instant)>,
+}
+
+impl CutoffCache {
+    fn new(config: CutoffCacheConfig) -> Self {
+        Self {
+            config,
+            version: None,
+            entries: HashMap::new(),
+        }
+    }
+
+    fn enabled(&self) -> bool {
+        !self.config.max_age.is_zero()
+    }
+
+    /// The remembered cut-off of `key`, if it may be used at `now`.
+    fn get(&self, key: &str, now: Instant) -> Option<Option<i64>> {
+        self.version.as_ref()?;
+        let (cutoff, read_at) = self.entries.get(key)?;
+        (now.saturating_duration_since(*read_at) < self.config.max_age).then_some(*cutoff)
+    }
+
+    /// Takes note of the version a batch read; forgets every entry when it
+    /// changed (or could not be read). Answers whether entries were
+    /// forgotten.
+    fn observe(&mut self, version: Option<Option<Vec<u8>>>) -> bool {
+        if version.is_some() && self.version == version {
+            return false;
+        }
+        self.entries.clear();
+        self.version = version;
+        true
+    }
+
+    fn insert(&mut self, key: &str, cutoff: Option<i64>, read_at: Instant) {
+        if !self.enabled() || self.version.is_none() {
+            return;
+        }
+        if self.entries.len() >= MAX_CACHED_CUTOFFS && !self.entries.contains_key(key) {
+            let max_age = self.config.max_age;
+            self.entries
+                .retain(|_, (_, at)| read_at.saturating_duration_since(*at) < max_age);
+            if self.entries.len() >= MAX_CACHED_CUTOFFS {
+                self.entries.clear();
+            }
+        }
+        self.entries.insert(key.to_owned(), (cutoff, read_at));
+    }
+}
+
+/// Where a check's cut-off comes from in one batch.
+#[derive(Debug, Clone, Copy)]
+enum CutoffFrom {
+    /// The check has no identity.
+    Absent,
+    /// The cache (valid if the version read in this batch is unchanged).
+    Cached(Option<i64>),
+    /// The `GET` at this index among the batch's cut-off reads.
+    Read(usize),
+}
+
+/// Asks Redis the `queries` in one pipeline: the cut-offs' version (when
+/// the cache may be used), each query's `EXISTS`, then one `GET` per
+/// distinct cut-off key the cache cannot answer. Answers each query, or an
+/// error for the whole batch.
+async fn ask<C: ConnectionLike>(
+    connection: &mut C,
+    queries: &[&Query],
+    cache: &mut CutoffCache,
+) -> Result<Vec<Result<Found, String>>, Failure> {
+    let now = Instant::now();
+    let mut reads: Vec<&str> = Vec::new();
+    let mut read_index: HashMap<&str, usize> = HashMap::new();
+    let mut sources = Vec::with_capacity(queries.len());
+    for query in queries {
+        sources.push(match query.cutoff.as_deref() {
+            None => CutoffFrom::Absent,
+            Some(key) => match cache.get(key, now) {
+                Some(cutoff) => CutoffFrom::Cached(cutoff),
+                None => CutoffFrom::Read(*read_index.entry(key).or_insert_with(|| {
+                    reads.push(key);
+                    reads.len() - 1
+                })),
+            },
+        });
+    }
+    let with_version = cache.enabled() && queries.iter().any(|q| q.cutoff.is_some());
+    let exists: usize = queries.iter().map(|q| q.keys.len()).sum();
+    let commands = usize::from(with_version) + exists + reads.len();
+    let mut pipeline = ::redis::Pipeline::with_capacity(commands);
+    if with_version {
+        pipeline.cmd("GET").arg(&cache.config.version_key);
+    }
+    for query in queries {
+        query.add_exists(&mut pipeline);
+    }
+    for key in &reads {
+        pipeline.cmd("GET").arg(*key);
+    }
+    let replies: Vec<::redis::Value> = pipeline
+        .query_async(connection)
+        .await
+        .map_err(Failure::Redis)?;
+    if replies.len() != commands {
+        return Err(Failure::Reply(format!(
+            "Redis answered {} results to a pipeline of {commands} commands",
+            replies.len(),
+        )));
+    }
+    let mut replies = replies.into_iter();
+    // A version that cannot be read (not a string) counts as changed, every
+    // time: the cache is then never used.
+    let version = with_version.then(|| parse::<Option<Vec<u8>>>(replies.next()).ok());
+    let recorded: Vec<Result<bool, String>> = queries
+        .iter()
+        .map(|q| q.read_recorded(&mut replies))
+        .collect();
+    let read: Vec<Result<Option<i64>, String>> =
+        reads.iter().map(|_| parse(replies.next())).collect();
+
+    let forgotten = version.is_some_and(|version| cache.observe(version));
+    for (key, cutoff) in reads.iter().zip(&read) {
+        if let Ok(cutoff) = cutoff {
+            cache.insert(key, *cutoff, now);
+        }
+    }
+    // Entries used from a version that has changed since: read those again.
+    let mut reread: HashMap<&str, Result<Option<i64>, String>> = HashMap::new();
+    if forgotten {
+        let stale: Vec<&str> = queries
+            .iter()
+            .zip(&sources)
+            .filter(|(_, from)| matches!(from, CutoffFrom::Cached(_)))
+            .filter_map(|(q, _)| q.cutoff.as_deref())
+            .collect();
+        if !stale.is_empty() {
+            reread = read_cutoffs(connection, stale).await?;
+            for (key, cutoff) in &reread {
+                if let Ok(cutoff) = cutoff {
+                    cache.insert(key, *cutoff, now);
+                }
+            }
+        }
+    }
+
+    Ok(queries
+        .iter()
+        .zip(sources)
+        .zip(recorded)
+        .map(|((query, from), recorded)| {
+            let cutoff = match from {
+                CutoffFrom::Absent => Ok(None),
+                CutoffFrom::Cached(cutoff) if !forgotten => Ok(cutoff),
+                CutoffFrom::Cached(_) => query
+                    .cutoff
+                    .as_deref()
+                    .and_then(|key| reread.get(key))
+                    .cloned()
+                    .unwrap_or_else(|| Err("a cut-off was not read again".to_owned())),
+                CutoffFrom::Read(i) => read
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| Err("a cut-off was not read".to_owned())),
+            };
+            Ok(Found {
+                recorded: recorded?,
+                cutoff: cutoff?,
+            })
+        })
+        .collect())
+}
+
+/// `GET`s each distinct key of `keys` in one pipeline.
+async fn read_cutoffs<'k, C: ConnectionLike>(
+    connection: &mut C,
+    mut keys: Vec<&'k str>,
+) -> Result<HashMap<&'k str, Result<Option<i64>, String>>, Failure> {
+    keys.sort_unstable();
+    keys.dedup();
+    let mut pipeline = ::redis::Pipeline::with_capacity(keys.len());
+    for key in &keys {
+        pipeline.cmd("GET").arg(*key);
+    }
+    let replies: Vec<::redis::Value> = pipeline
+        .query_async(connection)
+        .await
+        .map_err(Failure::Redis)?;
+    let mut replies = replies.into_iter();
+    Ok(keys
+        .into_iter()
+        .map(|key| (key, parse(replies.next())))
+        .collect())
+}
+
+/// Why a whole batch failed; every check of it gets this as its error.
+#[derive(Debug, Clone)]
+enum Failure {
+    /// The pipeline failed (connection lost, timeout, error reply).
+    Redis(::redis::RedisError),
+    /// Redis answered something else than the commands ask for.
+    Reply(String),
+}
+
+impl Failure {
+    fn to_error(&self) -> BlocklistError {
+        match self {
+            Self::Redis(error) => BlocklistError::from_source("Redis lookup failed", error.clone()),
+            Self::Reply(message) => BlocklistError::new(message.clone()),
+        }
+    }
 }
 
 /// One waiting check: what it asks and where its answer goes.
@@ -442,6 +742,7 @@ struct Lookup {
 /// trips" on [`RedisBlocklist`]), over any Redis connection.
 struct LookupQueue<C> {
     connection: C,
+    cutoffs: CutoffCacheConfig,
     /// The queue into the running batching task; replaced when that task is
     /// gone.
     sender: Mutex<Option<mpsc::Sender<Lookup>>>,
@@ -451,9 +752,10 @@ impl<C> LookupQueue<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    fn new(connection: C) -> Self {
+    fn new(connection: C, cutoffs: CutoffCacheConfig) -> Self {
         Self {
             connection,
+            cutoffs,
             sender: Mutex::new(None),
         }
     }
@@ -479,17 +781,19 @@ where
         })
     }
 
-    /// Asks `query` in a pipeline of its own.
+    /// Asks `query` in a pipeline of its own, without the cache.
     async fn lookup_alone(&self, query: &Query) -> Result<Found, BlocklistError> {
         let mut connection = self.connection.clone();
-        let mut pipeline = ::redis::Pipeline::with_capacity(query.commands());
-        query.add_to(&mut pipeline);
-        let replies: Vec<::redis::Value> = pipeline
-            .query_async(&mut connection)
+        let mut uncached = CutoffCache::new(CutoffCacheConfig {
+            max_age: Duration::ZERO,
+            ..self.cutoffs.clone()
+        });
+        let mut answers = ask(&mut connection, &[query], &mut uncached)
             .await
-            .map_err(|e| BlocklistError::from_source("Redis lookup failed", e))?;
-        query
-            .read(&mut replies.into_iter())
+            .map_err(|failure| failure.to_error())?;
+        answers
+            .pop()
+            .unwrap_or_else(|| Err("no answer".to_owned()))
             .map_err(BlocklistError::new)
     }
 
@@ -503,7 +807,11 @@ where
             return Some(sender.clone());
         }
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        runtime.spawn(run_batches(self.connection.clone(), receiver));
+        runtime.spawn(run_batches(
+            self.connection.clone(),
+            receiver,
+            CutoffCache::new(self.cutoffs.clone()),
+        ));
         *slot = Some(sender.clone());
         Some(sender)
     }
@@ -511,8 +819,11 @@ where
 
 /// The batching task: one pipeline at a time, for everything queued. Ends
 /// when every sender is gone (the store was dropped).
-async fn run_batches<C>(mut connection: C, mut queue: mpsc::Receiver<Lookup>)
-where
+async fn run_batches<C>(
+    mut connection: C,
+    mut queue: mpsc::Receiver<Lookup>,
+    mut cache: CutoffCache,
+) where
     C: ConnectionLike + Send,
 {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -529,50 +840,38 @@ where
                 Err(_) => break,
             }
         }
-        answer(&mut connection, &mut batch).await;
+        answer(&mut connection, &mut batch, &mut cache).await;
     }
 }
 
 /// Sends one pipeline for the batch and answers each lookup (draining the
 /// batch). Every lookup gets an error when the pipeline fails.
-async fn answer<C: ConnectionLike>(connection: &mut C, batch: &mut Vec<Lookup>) {
+async fn answer<C: ConnectionLike>(
+    connection: &mut C,
+    batch: &mut Vec<Lookup>,
+    cache: &mut CutoffCache,
+) {
     // Checks given up by their callers (timed out) need no answer.
     batch.retain(|lookup| !lookup.answer.is_closed());
     if batch.is_empty() {
         return;
     }
-    let commands = batch.iter().map(|lookup| lookup.query.commands()).sum();
-    let mut pipeline = ::redis::Pipeline::with_capacity(commands);
-    for lookup in batch.iter() {
-        lookup.query.add_to(&mut pipeline);
-    }
-    let outcome: Result<Vec<::redis::Value>, _> = pipeline.query_async(connection).await;
+    let queries: Vec<&Query> = batch.iter().map(|lookup| &lookup.query).collect();
+    let outcome = ask(connection, &queries, cache).await;
+    drop(queries);
     match outcome {
-        Ok(replies) if replies.len() == commands => {
-            let mut replies = replies.into_iter();
-            for lookup in batch.drain(..) {
-                let found = lookup.query.read(&mut replies).map_err(BlocklistError::new);
+        Ok(answers) => {
+            for (lookup, found) in batch.drain(..).zip(answers) {
                 // A caller that has given up in the meantime: nothing to do.
-                let _ = lookup.answer.send(found);
-            }
-        }
-        Ok(replies) => {
-            let message = format!(
-                "Redis answered {} results to a pipeline of {commands} commands",
-                replies.len(),
-            );
-            for lookup in batch.drain(..) {
-                let _ = lookup
-                    .answer
-                    .send(Err(BlocklistError::new(message.clone())));
+                let _ = lookup.answer.send(found.map_err(BlocklistError::new));
             }
         }
         Err(error) => {
+            // The batch is not remembered as read: after a failure, the
+            // next batch reads the version again before using any entry.
+            cache.observe(None);
             for lookup in batch.drain(..) {
-                let _ = lookup.answer.send(Err(BlocklistError::from_source(
-                    "Redis lookup failed",
-                    error.clone(),
-                )));
+                let _ = lookup.answer.send(Err(error.to_error()));
             }
         }
     }
@@ -590,7 +889,14 @@ mod tests {
     use tokio::sync::Semaphore;
 
     use super::{Arc, BlocklistError, Duration, Mutex, PoisonError};
-    use super::{Found, LookupQueue, MAX_BATCH, QUEUE_CAPACITY, Query, validate_prefix};
+    use super::{
+        CutoffCacheConfig, DEFAULT_CUTOFF_CACHE_AGE, Found, LookupQueue, MAX_BATCH, QUEUE_CAPACITY,
+        Query, validate_prefix,
+    };
+
+    fn config() -> CutoffCacheConfig {
+        CutoffCacheConfig::new("", DEFAULT_CUTOFF_CACHE_AGE)
+    }
 
     impl<C> LookupQueue<C>
     where
@@ -609,6 +915,10 @@ mod tests {
     #[derive(Clone)]
     struct Fake {
         revoked: Arc<HashSet<String>>,
+        /// String keys `GET` answers (before the `cutoff-<n>` rule).
+        strings: Arc<Mutex<std::collections::HashMap<String, String>>>,
+        /// The keys of every `GET`, in order.
+        gets: Arc<Mutex<Vec<String>>>,
         pipelines: Arc<Mutex<Vec<usize>>>,
         gate: Arc<Semaphore>,
         failing: Arc<AtomicBool>,
@@ -618,6 +928,8 @@ mod tests {
         fn new(revoked: impl IntoIterator<Item = String>) -> Self {
             Self {
                 revoked: Arc::new(revoked.into_iter().collect()),
+                strings: Arc::default(),
+                gets: Arc::default(),
                 pipelines: Arc::default(),
                 gate: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
                 failing: Arc::default(),
@@ -643,18 +955,41 @@ mod tests {
                 .clone()
         }
 
-        /// The reply to one command: `GET` answers the cut-off of
-        /// `cutoff-<n>` keys (`n` itself), `EXISTS` counts revoked keys.
+        /// The keys read with `GET` so far (and forgets them).
+        fn take_gets(&self) -> Vec<String> {
+            std::mem::take(&mut *self.gets.lock().unwrap_or_else(PoisonError::into_inner))
+        }
+
+        fn set(&self, key: &str, value: &str) {
+            self.strings
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key.to_owned(), value.to_owned());
+        }
+
+        /// The reply to one command: `GET` answers the strings set, else the
+        /// cut-off of `cutoff-<n>` keys (`n` itself); `EXISTS` counts
+        /// revoked keys.
         fn reply(&self, cmd: &Cmd) -> Value {
             let mut args = cmd.args_iter();
             if matches!(args.next(), Some(Arg::Simple(b"GET"))) {
-                return match args.next() {
-                    Some(Arg::Simple(key)) => std::str::from_utf8(key)
-                        .ok()
-                        .and_then(|key| key.strip_prefix("cutoff-"))
-                        .map_or(Value::Nil, |n| Value::BulkString(n.as_bytes().to_vec())),
-                    _ => Value::Nil,
+                let Some(Arg::Simple(key)) = args.next() else {
+                    return Value::Nil;
                 };
+                let key = String::from_utf8_lossy(key).into_owned();
+                self.gets
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(key.clone());
+                let set = self
+                    .strings
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(&key)
+                    .cloned();
+                return set
+                    .or_else(|| key.strip_prefix("cutoff-").map(str::to_owned))
+                    .map_or(Value::Nil, |v| Value::BulkString(v.into_bytes()));
             }
             Value::Int(self.count(cmd))
         }
@@ -763,7 +1098,7 @@ mod tests {
     async fn concurrent_checks_share_pipelines(max_pipelines: usize) {
         let n = 500;
         let redis = fake(n);
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         // Spawned from a task, as a burst of requests would be.
         let checks = tokio::spawn({
             let queue = Arc::clone(&queue);
@@ -804,7 +1139,7 @@ mod tests {
     async fn a_held_pipeline_collects_the_next_batch() {
         let n = 300;
         let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         let first = spawn_checks(&queue, 0..1);
         while redis.pipelines().is_empty() {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -825,7 +1160,7 @@ mod tests {
         let n = 200;
         let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
         redis.failing.store(true, Ordering::SeqCst);
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         let checks = spawn_checks(&queue, 0..n);
         while queued(&queue) + redis.pipelines().iter().sum::<usize>() < n {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -850,7 +1185,7 @@ mod tests {
     async fn abandoned_checks_do_not_break_the_queue() {
         let n = 100;
         let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         // Checks given up by their callers, as the manager's timeout does:
         // the first batch is out (held), the others queued behind it.
         let abandoned: Vec<_> = (0..n)
@@ -881,7 +1216,7 @@ mod tests {
     async fn the_queue_is_bounded() {
         let n = QUEUE_CAPACITY + MAX_BATCH + 500;
         let redis = Fake::closed((0..n).filter(|&i| is_revoked(i)).map(key));
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         let checks = spawn_checks(&queue, 0..n);
         while queued(&queue) < QUEUE_CAPACITY {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -905,7 +1240,7 @@ mod tests {
     #[test]
     fn a_new_task_replaces_one_whose_runtime_is_gone() {
         let redis = fake(10);
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         for round in 0..3 {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -922,7 +1257,7 @@ mod tests {
 
     #[test]
     fn outside_a_tokio_runtime_checks_go_straight_to_redis() {
-        let queue = LookupQueue::new(fake(10));
+        let queue = LookupQueue::new(fake(10), config());
         let mut cx = Context::from_waker(Waker::noop());
         for i in 0..10 {
             let mut check = pin!(queue.is_revoked(vec![key(i)]));
@@ -938,7 +1273,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn cutoffs_ride_in_the_same_pipeline() {
         let redis = fake(10);
-        let queue = Arc::new(LookupQueue::new(redis.clone()));
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
         let lookups: Vec<_> = (0..10)
             .map(|i| {
                 let queue = Arc::clone(&queue);
@@ -970,9 +1305,122 @@ mod tests {
                 "token {i}"
             );
         }
-        // One EXISTS per token, one GET per token with an identity, all in
-        // one pipeline.
-        assert_eq!(redis.pipelines(), [15]);
+        // The cut-offs' version, one EXISTS per token, one GET per token
+        // with an identity, all in one pipeline.
+        assert_eq!(redis.pipelines(), [16]);
+    }
+
+    /// One check of token 1 with the identity cut-off key `cutoff`.
+    async fn check(queue: &LookupQueue<Fake>, cutoff: &str) -> Option<Found> {
+        let query = Query {
+            keys: vec![key(1)],
+            cutoff: Some(cutoff.to_owned()),
+        };
+        queue.lookup(query).await.ok()
+    }
+
+    fn found(cutoff: Option<i64>) -> Option<Found> {
+        Some(Found {
+            recorded: false,
+            cutoff,
+        })
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn remembered_cutoffs_are_read_again_when_the_version_changes() {
+        let redis = fake(0);
+        let queue = LookupQueue::new(redis.clone(), config());
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(4)));
+        assert_eq!(check(&queue, "none-1").await, found(None));
+        assert_eq!(
+            redis.take_gets(),
+            ["cutoffs:version", "cutoff-4", "cutoffs:version", "none-1"]
+        );
+        // Remembered: only the version is read, whatever the keys hold now.
+        redis.set("cutoff-4", "100");
+        redis.set("none-1", "7");
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(4)));
+        assert_eq!(check(&queue, "none-1").await, found(None));
+        assert_eq!(redis.take_gets(), ["cutoffs:version", "cutoffs:version"]);
+        // A new version: the cut-off the check would have reused is read
+        // again (in a second pipeline), and so is every other one later.
+        redis.set("cutoffs:version", "v2");
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(100)));
+        assert_eq!(redis.take_gets(), ["cutoffs:version", "cutoff-4"]);
+        assert_eq!(check(&queue, "none-1").await, found(Some(7)));
+        assert_eq!(redis.take_gets(), ["cutoffs:version", "none-1"]);
+        assert_eq!(redis.pipelines(), [3, 3, 2, 2, 2, 1, 3]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn remembered_cutoffs_age_out() {
+        let redis = fake(0);
+        let config = CutoffCacheConfig::new("", Duration::from_millis(50));
+        let queue = LookupQueue::new(redis.clone(), config);
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(4)));
+        redis.set("cutoff-4", "9");
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(4)));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(9)));
+        assert_eq!(
+            redis.take_gets(),
+            [
+                "cutoffs:version",
+                "cutoff-4",
+                "cutoffs:version",
+                "cutoffs:version",
+                "cutoff-4"
+            ]
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn without_a_cache_every_check_reads_its_cutoff() {
+        let redis = fake(0);
+        let queue = LookupQueue::new(redis.clone(), CutoffCacheConfig::new("", Duration::ZERO));
+        for _ in 0..3 {
+            assert_eq!(check(&queue, "cutoff-4").await, found(Some(4)));
+        }
+        assert_eq!(redis.take_gets(), ["cutoff-4", "cutoff-4", "cutoff-4"]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_failed_batch_forgets_the_version() {
+        let redis = fake(0);
+        let queue = LookupQueue::new(redis.clone(), config());
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(4)));
+        redis.failing.store(true, Ordering::SeqCst);
+        assert_eq!(check(&queue, "cutoff-4").await, None);
+        redis.failing.store(false, Ordering::SeqCst);
+        redis.set("cutoff-4", "5");
+        // The version is unchanged, but after a failure it is not trusted:
+        // the cut-off is read again.
+        assert_eq!(check(&queue, "cutoff-4").await, found(Some(5)));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_batch_reads_each_cutoff_once() {
+        let redis = fake(10);
+        let queue = Arc::new(LookupQueue::new(redis.clone(), config()));
+        let lookups: Vec<_> = (0..10)
+            .map(|i| {
+                let queue = Arc::clone(&queue);
+                let query = Query {
+                    keys: vec![key(i)],
+                    cutoff: Some(format!("cutoff-{}", i % 2)),
+                };
+                tokio::spawn(async move { (i, queue.lookup(query).await.ok()) })
+            })
+            .collect();
+        for lookup in lookups {
+            let (i, answer) = lookup.await.unwrap_or_else(|e| panic!("{e}"));
+            let cutoff = i64::try_from(i % 2).ok();
+            assert_eq!(
+                answer.map(|f| (f.recorded, f.cutoff)),
+                Some((is_revoked(i), cutoff))
+            );
+        }
+        assert_eq!(redis.pipelines(), [1 + 10 + 2]);
     }
 
     #[test]

@@ -137,6 +137,11 @@ fn tagged_key(prefix: &str, kind: &str, value: &str) -> String {
     key
 }
 
+/// `<prefix>cutoffs:version` (see [`RedisBlocklist::cutoff_version_key`]).
+pub(super) fn cutoff_version_key(prefix: &str) -> String {
+    format!("{prefix}cutoffs:version")
+}
+
 fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -191,6 +196,23 @@ impl RedisBlocklist {
     #[must_use]
     pub fn cutoff_key(&self, identity: &str) -> String {
         tagged_key(&self.prefix, "cutoff:", identity)
+    }
+
+    /// The key whose value changes with every cut-off this store writes:
+    /// `<prefix>cutoffs:version`. Each batch of checks reads it, so that
+    /// every instance knows when the cut-offs it remembers are out of date
+    /// (see [`with_cutoff_cache`](Self::with_cutoff_cache)). A tool that
+    /// writes cut-off keys itself should set this key to a new random value
+    /// afterwards.
+    ///
+    /// ```no_run
+    /// # async fn run(store: jwt_extended::blocklist::RedisBlocklist) -> Result<(), Box<dyn std::error::Error>> {
+    /// assert_eq!(store.cutoff_version_key(), "cutoffs:version");
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn cutoff_version_key(&self) -> String {
+        cutoff_version_key(&self.prefix)
     }
 
     /// Reads the sessions `ids` of `identity` (one pipeline of `HMGET`s);
@@ -409,7 +431,18 @@ impl SessionStore for RedisBlocklist {
             .arg(ttl)
             .exec_async(&mut connection)
             .await
-            .map_err(failed("identity cut-off"))
+            .map_err(failed("identity cut-off"))?;
+        // Only after the cut-off is written: a check that reads the new
+        // version also reads the new cut-off. A fresh random value (not a
+        // counter) so that a Redis restarted empty never repeats a version
+        // an instance remembers. Another key, maybe in another hash slot:
+        // a command of its own, not part of the script.
+        ::redis::cmd("SET")
+            .arg(self.cutoff_version_key())
+            .arg(uuid::Uuid::new_v4().simple().to_string())
+            .exec_async(&mut connection)
+            .await
+            .map_err(failed("cut-off version"))
     }
 }
 
