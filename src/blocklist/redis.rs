@@ -1,6 +1,6 @@
 //! The Redis blocklist store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -399,9 +399,7 @@ impl Blocklist for RedisBlocklist {
     async fn is_revoked(&self, keys: RevocationKeys<'_>) -> Result<bool, BlocklistError> {
         let query = Query {
             keys: keys.iter().map(|k| self.key(k)).collect(),
-            cutoff: keys
-                .identity()
-                .map(|(identity, _)| self.cutoff_key(identity)),
+            identity: keys.identity().map(|(identity, _)| identity.to_owned()),
         };
         if query.is_empty() {
             return Ok(false);
@@ -440,8 +438,9 @@ const MAX_BATCH: usize = 256;
 struct Query {
     /// The prefixed revocation keys (none, one or two).
     keys: Vec<String>,
-    /// The prefixed cut-off key of the token's identity, if it has one.
-    cutoff: Option<String>,
+    /// The token's [identity key](super::identity_key), if it has one
+    /// (the batching task names its cut-off key only when it reads it).
+    identity: Option<String>,
 }
 
 /// What Redis answered to a [`Query`].
@@ -455,7 +454,7 @@ struct Found {
 
 impl Query {
     fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.cutoff.is_none()
+        self.keys.is_empty() && self.identity.is_none()
     }
 
     /// Adds one single-key `EXISTS` per revocation key to `pipeline` (a
@@ -463,7 +462,7 @@ impl Query {
     /// cluster, so they are never named in one command).
     fn add_exists(&self, pipeline: &mut ::redis::Pipeline) {
         for key in &self.keys {
-            pipeline.cmd("EXISTS").arg(key);
+            pipeline.add_command(one_key_command("EXISTS", key));
         }
     }
 
@@ -481,6 +480,14 @@ impl Query {
     }
 }
 
+/// `<name> <key>`, its buffers allocated once at their final size (what
+/// `redis::cmd(name).arg(key)` grows into with a reallocation).
+fn one_key_command(name: &str, key: &str) -> ::redis::Cmd {
+    let mut command = ::redis::Cmd::with_capacity(2, name.len() + key.len());
+    command.arg(name).arg(key);
+    command
+}
+
 fn parse<T: ::redis::FromRedisValue>(reply: Option<::redis::Value>) -> Result<T, String> {
     let reply = reply.ok_or("Redis answered fewer results than commands were sent")?;
     ::redis::from_redis_value(reply).map_err(|e| format!("unexpected Redis reply: {e}"))
@@ -489,8 +496,10 @@ fn parse<T: ::redis::FromRedisValue>(reply: Option<::redis::Value>) -> Result<T,
 /// Where the batching task keeps cut-offs, and for how long.
 #[derive(Debug, Clone)]
 struct CutoffCacheConfig {
-    /// `<prefix>cutoffs:version`.
-    version_key: String,
+    /// The store's key prefix.
+    prefix: Arc<str>,
+    /// `GET <prefix>cutoffs:version`, built once.
+    version_get: ::redis::Cmd,
     /// How long an entry is reused; zero: no cache.
     max_age: Duration,
 }
@@ -498,9 +507,15 @@ struct CutoffCacheConfig {
 impl CutoffCacheConfig {
     fn new(prefix: &str, max_age: Duration) -> Self {
         Self {
-            version_key: sessions::cutoff_version_key(prefix),
+            prefix: Arc::from(prefix),
+            version_get: one_key_command("GET", &sessions::cutoff_version_key(prefix)),
             max_age,
         }
+    }
+
+    /// The cut-off key of an identity key.
+    fn cutoff_key(&self, identity: &str) -> String {
+        sessions::cutoff_key(&self.prefix, identity)
     }
 }
 
@@ -518,8 +533,11 @@ struct CutoffCache {
     /// The version the entries were read under; `None`: not known (no
     /// entries are used).
     version: Option<Option<Vec<u8>>>,
-    /// Cut-off key → (cut-off, when read).
-    entries: HashMap<String, (Option<i64>, Instant)>,
+    /// Identity key → (cut-off, until when it may be used). Ordered, not
+    /// hashed: a lookup is a few short comparisons, cheaper than hashing
+    /// the key for the few identities an instance sees at once, and never
+    /// worse than logarithmic whatever identities tokens carry.
+    entries: BTreeMap<String, (Option<i64>, Instant)>,
 }
 
 impl CutoffCache {
@@ -527,7 +545,7 @@ impl CutoffCache {
         Self {
             config,
             version: None,
-            entries: HashMap::new(),
+            entries: BTreeMap::new(),
         }
     }
 
@@ -538,19 +556,25 @@ impl CutoffCache {
     /// The remembered cut-off of `key`, if it may be used at `now`.
     fn get(&self, key: &str, now: Instant) -> Option<Option<i64>> {
         self.version.as_ref()?;
-        let (cutoff, read_at) = self.entries.get(key)?;
-        (now.saturating_duration_since(*read_at) < self.config.max_age).then_some(*cutoff)
+        let (cutoff, until) = self.entries.get(key)?;
+        (now < *until).then_some(*cutoff)
     }
 
-    /// Takes note of the version a batch read; forgets every entry when it
-    /// changed (or could not be read). Answers whether entries were
+    /// Takes note of the version a batch read (`Some(None)`: the key does
+    /// not exist; `None`: it could not be read); forgets every entry when
+    /// it changed or could not be read. Answers whether entries were
     /// forgotten.
-    fn observe(&mut self, version: Option<Option<Vec<u8>>>) -> bool {
-        if version.is_some() && self.version == version {
+    fn observe(&mut self, version: Option<Option<&[u8]>>) -> bool {
+        if let Some(version) = version
+            && self
+                .version
+                .as_ref()
+                .is_some_and(|known| known.as_deref() == version)
+        {
             return false;
         }
         self.entries.clear();
-        self.version = version;
+        self.version = version.map(|v| v.map(<[u8]>::to_vec));
         true
     }
 
@@ -559,14 +583,13 @@ impl CutoffCache {
             return;
         }
         if self.entries.len() >= MAX_CACHED_CUTOFFS && !self.entries.contains_key(key) {
-            let max_age = self.config.max_age;
-            self.entries
-                .retain(|_, (_, at)| read_at.saturating_duration_since(*at) < max_age);
+            self.entries.retain(|_, (_, until)| read_at < *until);
             if self.entries.len() >= MAX_CACHED_CUTOFFS {
                 self.entries.clear();
             }
         }
-        self.entries.insert(key.to_owned(), (cutoff, read_at));
+        let until = read_at.checked_add(self.config.max_age).unwrap_or(read_at);
+        self.entries.insert(key.to_owned(), (cutoff, until));
     }
 }
 
@@ -592,32 +615,38 @@ async fn ask<C: ConnectionLike>(
 ) -> Result<Vec<Result<Found, String>>, Failure> {
     let now = Instant::now();
     let mut reads: Vec<&str> = Vec::new();
-    let mut read_index: HashMap<&str, usize> = HashMap::new();
+    // Created at the first identity the cache cannot answer.
+    let mut read_index: Option<HashMap<&str, usize>> = None;
     let mut sources = Vec::with_capacity(queries.len());
     for query in queries {
-        sources.push(match query.cutoff.as_deref() {
+        sources.push(match query.identity.as_deref() {
             None => CutoffFrom::Absent,
             Some(key) => match cache.get(key, now) {
                 Some(cutoff) => CutoffFrom::Cached(cutoff),
-                None => CutoffFrom::Read(*read_index.entry(key).or_insert_with(|| {
-                    reads.push(key);
-                    reads.len() - 1
-                })),
+                None => CutoffFrom::Read(
+                    *read_index
+                        .get_or_insert_default()
+                        .entry(key)
+                        .or_insert_with(|| {
+                            reads.push(key);
+                            reads.len() - 1
+                        }),
+                ),
             },
         });
     }
-    let with_version = cache.enabled() && queries.iter().any(|q| q.cutoff.is_some());
+    let with_version = cache.enabled() && queries.iter().any(|q| q.identity.is_some());
     let exists: usize = queries.iter().map(|q| q.keys.len()).sum();
     let commands = usize::from(with_version) + exists + reads.len();
     let mut pipeline = ::redis::Pipeline::with_capacity(commands);
     if with_version {
-        pipeline.cmd("GET").arg(&cache.config.version_key);
+        pipeline.add_command(cache.config.version_get.clone());
     }
     for query in queries {
         query.add_exists(&mut pipeline);
     }
-    for key in &reads {
-        pipeline.cmd("GET").arg(*key);
+    for identity in &reads {
+        pipeline.add_command(one_key_command("GET", &cache.config.cutoff_key(identity)));
     }
     let replies: Vec<::redis::Value> = pipeline
         .query_async(connection)
@@ -632,7 +661,12 @@ async fn ask<C: ConnectionLike>(
     let mut replies = replies.into_iter();
     // A version that cannot be read (not a string) counts as changed, every
     // time: the cache is then never used.
-    let version = with_version.then(|| parse::<Option<Vec<u8>>>(replies.next()).ok());
+    let version_reply = if with_version { replies.next() } else { None };
+    let version = with_version.then_some(match &version_reply {
+        Some(::redis::Value::BulkString(bytes)) => Some(Some(bytes.as_slice())),
+        Some(::redis::Value::Nil) => Some(None),
+        _ => None,
+    });
     let recorded: Vec<Result<bool, String>> = queries
         .iter()
         .map(|q| q.read_recorded(&mut replies))
@@ -641,23 +675,24 @@ async fn ask<C: ConnectionLike>(
         reads.iter().map(|_| parse(replies.next())).collect();
 
     let forgotten = version.is_some_and(|version| cache.observe(version));
+    drop(version_reply);
     for (key, cutoff) in reads.iter().zip(&read) {
         if let Ok(cutoff) = cutoff {
             cache.insert(key, *cutoff, now);
         }
     }
     // Entries used from a version that has changed since: read those again.
-    let mut reread: HashMap<&str, Result<Option<i64>, String>> = HashMap::new();
+    let mut reread: Option<HashMap<&str, Result<Option<i64>, String>>> = None;
     if forgotten {
         let stale: Vec<&str> = queries
             .iter()
             .zip(&sources)
             .filter(|(_, from)| matches!(from, CutoffFrom::Cached(_)))
-            .filter_map(|(q, _)| q.cutoff.as_deref())
+            .filter_map(|(q, _)| q.identity.as_deref())
             .collect();
         if !stale.is_empty() {
-            reread = read_cutoffs(connection, stale).await?;
-            for (key, cutoff) in &reread {
+            let read_again = reread.insert(read_cutoffs(connection, &cache.config, stale).await?);
+            for (key, cutoff) in read_again.iter() {
                 if let Ok(cutoff) = cutoff {
                     cache.insert(key, *cutoff, now);
                 }
@@ -674,9 +709,9 @@ async fn ask<C: ConnectionLike>(
                 CutoffFrom::Absent => Ok(None),
                 CutoffFrom::Cached(cutoff) if !forgotten => Ok(cutoff),
                 CutoffFrom::Cached(_) => query
-                    .cutoff
+                    .identity
                     .as_deref()
-                    .and_then(|key| reread.get(key))
+                    .and_then(|identity| reread.as_ref()?.get(identity))
                     .cloned()
                     .unwrap_or_else(|| Err("a cut-off was not read again".to_owned())),
                 CutoffFrom::Read(i) => read
@@ -692,16 +727,18 @@ async fn ask<C: ConnectionLike>(
         .collect())
 }
 
-/// `GET`s each distinct key of `keys` in one pipeline.
+/// `GET`s the cut-off of each distinct identity of `identities` in one
+/// pipeline.
 async fn read_cutoffs<'k, C: ConnectionLike>(
     connection: &mut C,
+    config: &CutoffCacheConfig,
     mut keys: Vec<&'k str>,
 ) -> Result<HashMap<&'k str, Result<Option<i64>, String>>, Failure> {
     keys.sort_unstable();
     keys.dedup();
     let mut pipeline = ::redis::Pipeline::with_capacity(keys.len());
-    for key in &keys {
-        pipeline.cmd("GET").arg(*key);
+    for identity in &keys {
+        pipeline.add_command(one_key_command("GET", &config.cutoff_key(identity)));
     }
     let replies: Vec<::redis::Value> = pipeline
         .query_async(connection)
@@ -904,7 +941,12 @@ mod tests {
     {
         /// Whether any of `keys` is recorded (a check without identity).
         async fn is_revoked(&self, keys: Vec<String>) -> Result<bool, BlocklistError> {
-            let found = self.lookup(Query { keys, cutoff: None }).await?;
+            let found = self
+                .lookup(Query {
+                    keys,
+                    identity: None,
+                })
+                .await?;
             Ok(found.recorded)
         }
     }
@@ -976,7 +1018,13 @@ mod tests {
                 let Some(Arg::Simple(key)) = args.next() else {
                     return Value::Nil;
                 };
+                // A cut-off key (`cutoff:{<identity>}`) is recorded and
+                // answered by its identity: `cutoff-N` has the cut-off N.
                 let key = String::from_utf8_lossy(key).into_owned();
+                let key = key
+                    .strip_prefix("cutoff:{")
+                    .and_then(|k| k.strip_suffix('}'))
+                    .map_or(key.clone(), str::to_owned);
                 self.gets
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -1279,7 +1327,7 @@ mod tests {
                 let queue = Arc::clone(&queue);
                 // Tokens 0..5 have an identity (cut-off `i` for even ones),
                 // the others none.
-                let cutoff = (i < 5).then(|| {
+                let identity = (i < 5).then(|| {
                     if i % 2 == 0 {
                         format!("cutoff-{i}")
                     } else {
@@ -1288,7 +1336,7 @@ mod tests {
                 });
                 let query = Query {
                     keys: vec![key(i)],
-                    cutoff,
+                    identity,
                 };
                 tokio::spawn(async move { (i, queue.lookup(query).await.ok()) })
             })
@@ -1314,7 +1362,7 @@ mod tests {
     async fn check(queue: &LookupQueue<Fake>, cutoff: &str) -> Option<Found> {
         let query = Query {
             keys: vec![key(1)],
-            cutoff: Some(cutoff.to_owned()),
+            identity: Some(cutoff.to_owned()),
         };
         queue.lookup(query).await.ok()
     }
@@ -1407,7 +1455,7 @@ mod tests {
                 let queue = Arc::clone(&queue);
                 let query = Query {
                     keys: vec![key(i)],
-                    cutoff: Some(format!("cutoff-{}", i % 2)),
+                    identity: Some(format!("cutoff-{}", i % 2)),
                 };
                 tokio::spawn(async move { (i, queue.lookup(query).await.ok()) })
             })

@@ -137,6 +137,11 @@ fn tagged_key(prefix: &str, kind: &str, value: &str) -> String {
     key
 }
 
+/// `<prefix>cutoff:{<identity>}` (see [`RedisBlocklist::cutoff_key`]).
+pub(super) fn cutoff_key(prefix: &str, identity: &str) -> String {
+    tagged_key(prefix, "cutoff:", identity)
+}
+
 /// `<prefix>cutoffs:version` (see [`RedisBlocklist::cutoff_version_key`]).
 pub(super) fn cutoff_version_key(prefix: &str) -> String {
     format!("{prefix}cutoffs:version")
@@ -195,7 +200,7 @@ impl RedisBlocklist {
     /// ```
     #[must_use]
     pub fn cutoff_key(&self, identity: &str) -> String {
-        tagged_key(&self.prefix, "cutoff:", identity)
+        cutoff_key(&self.prefix, identity)
     }
 
     /// The key whose value changes with every cut-off this store writes:
