@@ -4,6 +4,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
 use actix_web::http::Method;
@@ -19,6 +20,96 @@ use crate::requirement::{Access, Requirement, check};
 use crate::token::DecodedToken;
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, JwtRejection>>>>;
+
+/// The future of this module's extractors. When the manager can verify
+/// without waiting (no blocklist, user loader, custom verifier, decode-key
+/// loader or other trusted issuers) the extractor has its answer before
+/// the future is made, and the future only hands it over: no allocation.
+/// Otherwise it is the boxed verification.
+///
+/// ```
+/// use actix_web::{FromRequest, test::TestRequest, web};
+/// use jwt_extended::{JwtConfig, JwtManager, actix::{Jwt, JwtFuture}};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # actix_web::rt::System::new().block_on(async {
+/// let jwt = JwtManager::new(JwtConfig::new().with_secret_key("super-secret"))?;
+/// let token = jwt.create_access_token("alice")?;
+/// let request = TestRequest::default()
+///     .app_data(web::Data::new(jwt))
+///     .insert_header(("Authorization", format!("Bearer {token}")))
+///     .to_http_request();
+/// let future: JwtFuture<Jwt> = Jwt::extract(&request);
+/// let verified = future.await?;
+/// assert_eq!(verified.identity(), "alice");
+/// # Ok(())
+/// # })
+/// # }
+/// ```
+pub struct JwtFuture<T>(FutureState<T>);
+
+enum FutureState<T> {
+    Ready(Option<Result<T, JwtRejection>>),
+    Waiting(LocalFuture<T>),
+}
+
+// Nothing is pinned in place: the waiting future is boxed, and a ready
+// answer is moved out.
+impl<T> Unpin for JwtFuture<T> {}
+
+impl<T: 'static> JwtFuture<T> {
+    fn ready(answer: Result<T, JwtRejection>) -> Self {
+        Self(FutureState::Ready(Some(answer)))
+    }
+
+    fn waiting(future: impl Future<Output = Result<T, JwtRejection>> + 'static) -> Self {
+        Self(FutureState::Waiting(Box::pin(future)))
+    }
+
+    /// This future with its output mapped by `f`.
+    fn map<U: 'static>(self, f: impl FnOnce(T) -> U + 'static) -> JwtFuture<U> {
+        self.and_then(|value| Ok(f(value)))
+    }
+
+    /// This future followed by `f`, which may refuse.
+    fn and_then<U: 'static>(
+        self,
+        f: impl FnOnce(T) -> Result<U, JwtRejection> + 'static,
+    ) -> JwtFuture<U> {
+        match self.0 {
+            FutureState::Ready(Some(answer)) => JwtFuture::ready(answer.and_then(f)),
+            FutureState::Ready(None) => JwtFuture(FutureState::Ready(None)),
+            FutureState::Waiting(future) => {
+                JwtFuture::waiting(async move { future.await.and_then(f) })
+            }
+        }
+    }
+}
+
+impl<T> Future for JwtFuture<T> {
+    type Output = Result<T, JwtRejection>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            FutureState::Ready(answer) => Poll::Ready(answer.take().unwrap_or_else(|| {
+                Err(JwtRejection::from_error(Error::misconfigured(
+                    "an extractor future was polled after it completed",
+                )))
+            })),
+            FutureState::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for JwtFuture<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.0 {
+            FutureState::Ready(_) => "ready",
+            FutureState::Waiting(_) => "waiting",
+        };
+        f.debug_tuple("JwtFuture").field(&state).finish()
+    }
+}
 
 /// A verified token, required by the route: the actix form of
 /// `@jwt_required()`. `R` says which token ([`Access`] by default;
@@ -188,7 +279,7 @@ pub async fn verify_jwt_in_request(
     if let Some(cached) = VerifiedCache::get(request, options) {
         return Ok(cached);
     }
-    let view = RequestView::of(request);
+    let view = RequestView::of(request, manager);
     let result = manager
         .verify_request(&view.parts(), options)
         .await
@@ -197,52 +288,94 @@ pub async fn verify_jwt_in_request(
     Ok(result)
 }
 
-/// The manager, or the rejection saying none is registered.
-fn manager(request: &HttpRequest) -> Result<JwtManager, JwtRejection> {
-    manager_for(request).map_err(JwtRejection::from_error)
+/// [`verify_jwt_in_request`] without waiting, when the manager can (see
+/// [`JwtFuture`]); `None` when it cannot.
+fn verify_now(
+    request: &HttpRequest,
+    manager: &JwtManager,
+    options: &VerifyOptions,
+) -> Option<Result<Option<Verified>, JwtRejection>> {
+    if let Some(cached) = VerifiedCache::get(request, options) {
+        return Some(Ok(cached));
+    }
+    if !manager.verifies_without_waiting(options) {
+        return None;
+    }
+    let view = RequestView::of(request, manager);
+    let result = manager
+        .verify_request_now(&view.parts(), options)?
+        .map_err(|e| JwtRejection::new(e, manager));
+    if let Ok(verified) = &result {
+        VerifiedCache::insert(request, *options, verified.clone());
+    }
+    Some(result)
 }
 
-async fn required<R: Requirement>(
-    request: HttpRequest,
-) -> Result<(Verified, JwtManager), JwtRejection> {
-    let manager = manager(&request)?;
-    let options = R::OPTIONS.optional(false);
-    match verify_jwt_in_request(&request, &manager, &options).await? {
-        Some(verified) => match check::<R>(&verified) {
-            Ok(()) => Ok((verified, manager)),
-            Err(error) => Err(JwtRejection::new(error, &manager)),
-        },
-        None if request.method() == Method::OPTIONS => Err(JwtRejection::options()),
-        None => Err(JwtRejection::new(
-            Error::missing_token("Missing JWT"),
-            &manager,
-        )),
+/// Verifies with `options` (at once when the manager can, else in a boxed
+/// future) and hands the outcome to `settle`.
+fn extract<T: 'static>(
+    request: &HttpRequest,
+    options: VerifyOptions,
+    settle: impl FnOnce(&HttpRequest, JwtManager, Option<Verified>) -> Result<T, JwtRejection> + 'static,
+) -> JwtFuture<T> {
+    let manager = match manager_for(request) {
+        Ok(manager) => manager,
+        Err(error) => return JwtFuture::ready(Err(JwtRejection::from_error(error))),
+    };
+    match verify_now(request, &manager, &options) {
+        Some(result) => JwtFuture::ready(result.and_then(|v| settle(request, manager, v))),
+        None => {
+            let request = request.clone();
+            JwtFuture::waiting(async move {
+                let verified = verify_jwt_in_request(&request, &manager, &options).await?;
+                settle(&request, manager, verified)
+            })
+        }
     }
 }
 
-async fn optional<R: Requirement>(
-    request: HttpRequest,
-) -> Result<Option<(Verified, JwtManager)>, JwtRejection> {
-    let manager = manager(&request)?;
-    match verify_jwt_in_request(&request, &manager, &R::OPTIONS.optional(true)).await? {
-        Some(verified) => match check::<R>(&verified) {
-            Ok(()) => Ok(Some((verified, manager))),
-            Err(error) => Err(JwtRejection::new(error, &manager)),
+/// A required token: the outcome, or the rejection of a missing token (or
+/// of the `OPTIONS` exemption) or of a token that does not meet `R`.
+fn required<R: Requirement>(request: &HttpRequest) -> JwtFuture<(Verified, JwtManager)> {
+    extract(
+        request,
+        R::OPTIONS.optional(false),
+        |request, manager, verified| match verified {
+            Some(verified) => match check::<R>(&verified) {
+                Ok(()) => Ok((verified, manager)),
+                Err(error) => Err(JwtRejection::new(error, &manager)),
+            },
+            None if request.method() == Method::OPTIONS => Err(JwtRejection::options()),
+            None => Err(JwtRejection::new(
+                Error::missing_token("Missing JWT"),
+                &manager,
+            )),
         },
-        None => Ok(None),
-    }
+    )
+}
+
+/// An optional token: `None` without one; a token that does not meet `R`
+/// is still refused.
+fn optional<R: Requirement>(request: &HttpRequest) -> JwtFuture<Option<(Verified, JwtManager)>> {
+    extract(
+        request,
+        R::OPTIONS.optional(true),
+        |_, manager, verified| match verified {
+            Some(verified) => match check::<R>(&verified) {
+                Ok(()) => Ok(Some((verified, manager))),
+                Err(error) => Err(JwtRejection::new(error, &manager)),
+            },
+            None => Ok(None),
+        },
+    )
 }
 
 impl<R: Requirement> FromRequest for Jwt<R> {
     type Error = JwtRejection;
-    type Future = LocalFuture<Self>;
+    type Future = JwtFuture<Self>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            let (verified, manager) = required::<R>(request).await?;
-            Ok(Self::with(verified, manager))
-        })
+        required::<R>(request).map(|(verified, manager)| Self::with(verified, manager))
     }
 }
 
@@ -285,7 +418,7 @@ impl<T> Deref for Optional<T> {
 /// The extractors [`Optional`] works with.
 pub trait OptionalExtract: Sized + sealed::Sealed {
     #[doc(hidden)]
-    fn extract_optional(request: HttpRequest) -> LocalFuture<Option<Self>>;
+    fn extract_optional(request: &HttpRequest) -> JwtFuture<Option<Self>>;
 }
 
 mod sealed {
@@ -295,21 +428,18 @@ mod sealed {
 impl<R: Requirement> sealed::Sealed for Jwt<R> {}
 
 impl<R: Requirement> OptionalExtract for Jwt<R> {
-    fn extract_optional(request: HttpRequest) -> LocalFuture<Option<Self>> {
-        Box::pin(async move {
-            let found = optional::<R>(request).await?;
-            Ok(found.map(|(verified, manager)| Self::with(verified, manager)))
-        })
+    fn extract_optional(request: &HttpRequest) -> JwtFuture<Option<Self>> {
+        optional::<R>(request)
+            .map(|found| found.map(|(verified, manager)| Self::with(verified, manager)))
     }
 }
 
 impl<T: OptionalExtract + 'static> FromRequest for Optional<T> {
     type Error = JwtRejection;
-    type Future = LocalFuture<Self>;
+    type Future = JwtFuture<Self>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let found = T::extract_optional(request.clone());
-        Box::pin(async move { Ok(Optional(found.await?)) })
+        T::extract_optional(request).map(Optional)
     }
 }
 
@@ -372,12 +502,10 @@ fn user_of<U: Clone + Send + Sync + 'static>(
 
 impl<U: Clone + Send + Sync + 'static, R: Requirement> FromRequest for CurrentUser<U, R> {
     type Error = JwtRejection;
-    type Future = LocalFuture<Self>;
+    type Future = JwtFuture<Self>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            let (verified, manager) = required::<R>(request).await?;
+        required::<R>(request).and_then(|(verified, manager)| {
             Ok(CurrentUser(user_of(&verified, &manager)?, PhantomData))
         })
     }
@@ -386,15 +514,13 @@ impl<U: Clone + Send + Sync + 'static, R: Requirement> FromRequest for CurrentUs
 impl<U: Clone + Send + Sync + 'static, R: Requirement> sealed::Sealed for CurrentUser<U, R> {}
 
 impl<U: Clone + Send + Sync + 'static, R: Requirement> OptionalExtract for CurrentUser<U, R> {
-    fn extract_optional(request: HttpRequest) -> LocalFuture<Option<Self>> {
-        Box::pin(async move {
-            match optional::<R>(request).await? {
-                Some((verified, manager)) => Ok(Some(CurrentUser(
-                    user_of(&verified, &manager)?,
-                    PhantomData,
-                ))),
-                None => Ok(None),
-            }
+    fn extract_optional(request: &HttpRequest) -> JwtFuture<Option<Self>> {
+        optional::<R>(request).and_then(|found| match found {
+            Some((verified, manager)) => Ok(Some(CurrentUser(
+                user_of(&verified, &manager)?,
+                PhantomData,
+            ))),
+            None => Ok(None),
         })
     }
 }
@@ -444,12 +570,10 @@ fn claims_of<T: DeserializeOwned>(
 
 impl<T: DeserializeOwned + 'static, R: Requirement> FromRequest for Claims<T, R> {
     type Error = JwtRejection;
-    type Future = LocalFuture<Self>;
+    type Future = JwtFuture<Self>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            let (verified, manager) = required::<R>(request).await?;
+        required::<R>(request).and_then(|(verified, manager)| {
             Ok(Claims(claims_of(&verified, &manager)?, PhantomData))
         })
     }
@@ -458,14 +582,12 @@ impl<T: DeserializeOwned + 'static, R: Requirement> FromRequest for Claims<T, R>
 impl<T: DeserializeOwned + 'static, R: Requirement> sealed::Sealed for Claims<T, R> {}
 
 impl<T: DeserializeOwned + 'static, R: Requirement> OptionalExtract for Claims<T, R> {
-    fn extract_optional(request: HttpRequest) -> LocalFuture<Option<Self>> {
-        Box::pin(async move {
-            match optional::<R>(request).await? {
-                Some((verified, manager)) => {
-                    Ok(Some(Claims(claims_of(&verified, &manager)?, PhantomData)))
-                }
-                None => Ok(None),
+    fn extract_optional(request: &HttpRequest) -> JwtFuture<Option<Self>> {
+        optional::<R>(request).and_then(|found| match found {
+            Some((verified, manager)) => {
+                Ok(Some(Claims(claims_of(&verified, &manager)?, PhantomData)))
             }
+            None => Ok(None),
         })
     }
 }

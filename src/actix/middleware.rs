@@ -12,7 +12,7 @@ use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error as ActixError, HttpMessage};
 use futures_core::Stream;
 
-use super::state::{BufferedBody, headers, method};
+use super::state::{BufferedBody, headers_named, method};
 use crate::manager::JwtManager;
 use crate::request::{BufferJson, DEFAULT_BODY_LIMIT};
 
@@ -120,7 +120,7 @@ where
         request.extensions_mut().insert(self.config.manager.clone());
         let wants_body = self.config.manager.wants_body(
             &method(request.request()),
-            &headers(request.request()),
+            &headers_named(request.request(), &[&http::header::CONTENT_TYPE]),
             self.config.json,
         );
         if !wants_body {

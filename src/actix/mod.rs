@@ -64,7 +64,9 @@ mod refresh;
 mod rejection;
 mod state;
 
-pub use extract::{Claims, CurrentUser, Jwt, Optional, OptionalExtract, verify_jwt_in_request};
+pub use extract::{
+    Claims, CurrentUser, Jwt, JwtFuture, Optional, OptionalExtract, verify_jwt_in_request,
+};
 pub use middleware::{JwtMiddleware, JwtMiddlewareService};
 pub use refresh::{ImplicitRefresh, ImplicitRefreshService};
 pub use rejection::{

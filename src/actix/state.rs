@@ -96,15 +96,24 @@ pub fn manager_for(request: &HttpRequest) -> Result<JwtManager, Error> {
         })
 }
 
-/// The request's headers as the core's `http` 1 types.
-pub(crate) fn headers(request: &HttpRequest) -> HeaderMap {
-    let mut map = HeaderMap::with_capacity(request.headers().len());
+/// The request headers the core reads (see
+/// `JwtManager::request_header_names`), as the core's `http` 1 types. The
+/// others are not copied: a request pays for a handful of values, not for
+/// all of its headers.
+pub(crate) fn headers(request: &HttpRequest, manager: &JwtManager) -> HeaderMap {
+    headers_named(request, &manager.request_header_names())
+}
+
+/// The values of the headers called `names` (lower case, as `http` keeps
+/// them), in the request's order.
+pub(crate) fn headers_named(request: &HttpRequest, names: &[&HeaderName]) -> HeaderMap {
+    let mut map = HeaderMap::new();
     for (name, value) in request.headers() {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_str().as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            map.append(name, value);
+        let Some(name) = names.iter().find(|n| n.as_str() == name.as_str()) else {
+            continue;
+        };
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+            map.append((*name).clone(), value);
         }
     }
     map
@@ -125,10 +134,10 @@ pub(crate) struct RequestView {
 }
 
 impl RequestView {
-    pub(crate) fn of(request: &HttpRequest) -> Self {
+    pub(crate) fn of(request: &HttpRequest, manager: &JwtManager) -> Self {
         Self {
             method: method(request),
-            headers: headers(request),
+            headers: headers(request, manager),
             query: request.uri().query().map(str::to_owned),
             body: request.extensions().get::<BufferedBody>().cloned(),
         }

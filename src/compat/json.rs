@@ -60,28 +60,34 @@ pub(crate) fn to_python_json<T: Serialize + ?Sized>(
 pub(crate) fn flask_json_bytes<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let value = sort_keys(serde_json::to_value(value)?);
-    let mut bytes = to_python_json(&value)?;
+    let value = serde_json::to_value(value)?;
+    let mut bytes = to_python_json(&SortedKeys(&value))?;
     bytes.push(b'\n');
     Ok(bytes)
 }
 
-/// `value` with every object's keys in sorted order (`sort_keys=True`).
-#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
-fn sort_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, sort_keys(v)))
-                    .collect(),
-            )
+/// Serialises a [`Value`] with every object's keys in sorted order
+/// (`sort_keys=True`) without copying it: an object whose keys are in order
+/// already (always, unless serde_json's `preserve_order` is on in the build)
+/// is written as it is, any other through a sorted list of references.
+/// Keys compare as Rust strings, by UTF-8 bytes, which is Python's order by
+/// code point.
+struct SortedKeys<'a>(&'a Value);
+
+impl Serialize for SortedKeys<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(object) if object.keys().is_sorted() => {
+                serializer.collect_map(object.iter().map(|(k, v)| (k, SortedKeys(v))))
+            }
+            Value::Object(object) => {
+                let mut entries: Vec<(&String, &Value)> = object.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                serializer.collect_map(entries.into_iter().map(|(k, v)| (k, SortedKeys(v))))
+            }
+            Value::Array(items) => serializer.collect_seq(items.iter().map(SortedKeys)),
+            other => other.serialize(serializer),
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
-        other => other,
     }
 }
 

@@ -170,6 +170,21 @@ impl JwtManager {
     /// body when the `json` location may be read (as `json` says), a form
     /// body when `JWT_CSRF_CHECK_FORM` may read the CSRF value from it.
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
+    /// The request headers the core's lookups read (the token header, both
+    /// CSRF headers, `Cookie`, `Content-Type`): an adapter whose framework
+    /// uses other header types copies only these.
+    #[cfg(feature = "actix")]
+    pub(crate) fn request_header_names(&self) -> [&http::HeaderName; 5] {
+        let settings = &self.inner.settings;
+        [
+            &settings.header_name,
+            &settings.access_csrf_header,
+            &settings.refresh_csrf_header,
+            &http::header::COOKIE,
+            &http::header::CONTENT_TYPE,
+        ]
+    }
+
     pub(crate) fn wants_body(
         &self,
         method: &http::Method,

@@ -167,6 +167,28 @@ impl fmt::Debug for Verified {
 }
 
 impl Verified {
+    /// The outcome for `token`, found at `location` as `encoded`.
+    fn new(
+        token: DecodedToken,
+        location: TokenLocation,
+        encoded: &[u8],
+        user: Option<AnyUser>,
+    ) -> Self {
+        // A token that decoded is base64url and dots, so this is always
+        // UTF-8; `from_utf8` checks ASCII in bulk, `from_utf8_lossy` byte
+        // by byte.
+        let encoded: Arc<str> = match std::str::from_utf8(encoded) {
+            Ok(text) => Arc::from(text),
+            Err(_) => Arc::from(String::from_utf8_lossy(encoded).as_ref()),
+        };
+        Self {
+            token,
+            location,
+            encoded,
+            user,
+        }
+    }
+
     /// The verified token.
     #[must_use]
     pub fn token(&self) -> &DecodedToken {
@@ -401,6 +423,23 @@ impl JwtManager {
         self.finish_decode(unverified, rules, maps, csrf_value, allow_expired)
     }
 
+    /// [`decode_bytes`](Self::decode_bytes) for a manager with neither
+    /// other trusted issuers nor a decode-key loader (the caller checked):
+    /// the token is verified with the manager's own keys.
+    fn decode_own(
+        &self,
+        token: &[u8],
+        csrf_value: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Error> {
+        let inner = &*self.inner;
+        let rules = &inner.settings.claim_rules;
+        let unverified = jws::parse_unverified_with(token, &rules.identity_claim)?;
+        let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
+        self.verify_with_own_keys(&unverified, algorithm)?;
+        self.finish_decode(unverified, rules, None, csrf_value, allow_expired)
+    }
+
     /// The trusted issuer a token names in `iss`, if any.
     fn route_of(&self, unverified: &jws::Unverified<'_>) -> Option<&Route> {
         let issuers = &self.inner.issuers;
@@ -497,6 +536,64 @@ impl JwtManager {
         request: &RequestParts<'_>,
         options: &VerifyOptions,
     ) -> Result<Option<Verified>, Error> {
+        let Some((location, found)) = self.locate(request, options)? else {
+            return Ok(None);
+        };
+        let token = self
+            .decode_bytes(&found.token, found.csrf.as_deref(), false)
+            .await?;
+        self.check_token(&token, options).await?;
+        let user = self.load_user(&token).await?;
+        Ok(Some(Verified::new(token, location, &found.token, user)))
+    }
+
+    /// [`verify_request`](Self::verify_request) without waiting, when no
+    /// step of it can wait with this manager and `options`: no other
+    /// trusted issuers, no decode-key loader, no revocation check (no
+    /// blocklist or loader, or the check skipped), no custom verifier, no
+    /// user loader. `None` when one of them is there: call
+    /// `verify_request`. The same checks in the same order otherwise, so
+    /// adapters can answer without allocating a future.
+    pub(crate) fn verify_request_now(
+        &self,
+        request: &RequestParts<'_>,
+        options: &VerifyOptions,
+    ) -> Option<Result<Option<Verified>, Error>> {
+        if !self.verifies_without_waiting(options) {
+            return None;
+        }
+        let verify = || {
+            let Some((location, found)) = self.locate(request, options)? else {
+                return Ok(None);
+            };
+            let token = self.decode_own(&found.token, found.csrf.as_deref(), false)?;
+            self.check_type_and_freshness(&token, options)?;
+            Ok(Some(Verified::new(token, location, &found.token, None)))
+        };
+        Some(verify())
+    }
+
+    /// Whether no step of a request's verification can wait (see
+    /// [`verify_request_now`](Self::verify_request_now)).
+    pub(crate) fn verifies_without_waiting(&self, options: &VerifyOptions) -> bool {
+        let inner = &*self.inner;
+        let hooks = &inner.hooks;
+        inner.issuers.is_empty()
+            && hooks.decode_key.is_none()
+            && (options.skip_revocation_check
+                || (hooks.blocklist.is_none() && hooks.blocklist_loader.is_none()))
+            && hooks.verifier.is_none()
+            && hooks.user_loader.is_none()
+    }
+
+    /// Steps 1 and 2 of the flow: the token in the first location that has
+    /// one (only a *missing* token falls through to the next location);
+    /// `None` for `OPTIONS` and for optional routes without a token.
+    fn locate<'r>(
+        &self,
+        request: &RequestParts<'r>,
+        options: &VerifyOptions,
+    ) -> Result<Option<(TokenLocation, request::Found<'r>)>, Error> {
         if *request.method == Method::OPTIONS {
             return Ok(None);
         }
@@ -507,7 +604,6 @@ impl JwtManager {
         };
 
         let mut missing: Vec<String> = Vec::new();
-        let mut found = None;
         for &location in locations {
             match request::find_in(
                 location,
@@ -516,52 +612,27 @@ impl JwtManager {
                 options.refresh,
                 options.check_csrf,
             ) {
-                Ok(f) => {
-                    found = Some((location, f));
-                    break;
-                }
+                Ok(found) => return Ok(Some((location, found))),
                 Err(e) if e.kind() == ErrorKind::MissingToken => {
-                    missing.push(e.message().to_owned())
+                    missing.push(e.message().to_owned());
                 }
                 Err(e) => return Err(e),
             }
         }
-        let Some((location, found)) = found else {
-            if options.optional {
-                return Ok(None);
-            }
-            return Err(Error::missing_token(request::combined_missing(
-                locations, &missing,
-            )));
-        };
-
-        let token = self
-            .decode_bytes(&found.token, found.csrf.as_deref(), false)
-            .await?;
-        // A token that decoded is base64url and dots, so this is always UTF-8;
-        // `from_utf8` checks ASCII in bulk, `from_utf8_lossy` byte by byte.
-        let encoded: Arc<str> = match std::str::from_utf8(&found.token) {
-            Ok(text) => Arc::from(text),
-            Err(_) => Arc::from(String::from_utf8_lossy(&found.token).as_ref()),
-        };
-        self.check_token(&token, options).await?;
-        let user = self.load_user(&token).await?;
-        Ok(Some(Verified {
-            token,
-            location,
-            encoded,
-            user,
-        }))
+        if options.optional {
+            return Ok(None);
+        }
+        Err(Error::missing_token(request::combined_missing(
+            locations, &missing,
+        )))
     }
 
-    /// Steps 4 to 7 of the flow on an already decoded token: type, freshness,
-    /// revocation and custom verification.
-    async fn check_token(
+    /// Steps 4 and 5 of the flow: the token's type and freshness.
+    fn check_type_and_freshness(
         &self,
         token: &DecodedToken,
         options: &VerifyOptions,
     ) -> Result<(), Error> {
-        let with_parts = |e: Error| e.with_token(token.header().clone(), token.claims().clone());
         if options.verify_type {
             let is_refresh = token.is_refresh();
             if !options.refresh && is_refresh {
@@ -578,11 +649,24 @@ impl JwtManager {
             }
         }
         if options.fresh && !token.is_fresh_at(now_f64()) {
-            return Err(with_parts(Error::new(
+            return Err(Error::new(
                 ErrorKind::FreshTokenRequired,
                 messages::FRESH_TOKEN_REQUIRED,
-            )));
+            )
+            .with_token(token.header().clone(), token.claims().clone()));
         }
+        Ok(())
+    }
+
+    /// Steps 4 to 7 of the flow on an already decoded token: type, freshness,
+    /// revocation and custom verification.
+    async fn check_token(
+        &self,
+        token: &DecodedToken,
+        options: &VerifyOptions,
+    ) -> Result<(), Error> {
+        self.check_type_and_freshness(token, options)?;
+        let with_parts = |e: Error| e.with_token(token.header().clone(), token.claims().clone());
         if !options.skip_revocation_check && self.is_revoked(token).await? {
             return Err(with_parts(Error::new(
                 ErrorKind::RevokedToken,
