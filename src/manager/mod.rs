@@ -166,10 +166,6 @@ impl JwtManager {
         &self.inner.settings.locations
     }
 
-    /// Whether framework glue should buffer this request's body: a JSON
-    /// body when the `json` location may be read (as `json` says), a form
-    /// body when `JWT_CSRF_CHECK_FORM` may read the CSRF value from it.
-    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// The request headers the core's lookups read (the token header, both
     /// CSRF headers, `Cookie`, `Content-Type`): an adapter whose framework
     /// uses other header types copies only these.
@@ -185,6 +181,10 @@ impl JwtManager {
         ]
     }
 
+    /// Whether framework glue should buffer this request's body: a JSON
+    /// body when the `json` location may be read (as `json` says), a form
+    /// body when `JWT_CSRF_CHECK_FORM` may read the CSRF value from it.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     pub(crate) fn wants_body(
         &self,
         method: &http::Method,

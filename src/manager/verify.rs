@@ -426,6 +426,7 @@ impl JwtManager {
     /// [`decode_bytes`](Self::decode_bytes) for a manager with neither
     /// other trusted issuers nor a decode-key loader (the caller checked):
     /// the token is verified with the manager's own keys.
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
     fn decode_own(
         &self,
         token: &[u8],
@@ -554,6 +555,7 @@ impl JwtManager {
     /// user loader. `None` when one of them is there: call
     /// `verify_request`. The same checks in the same order otherwise, so
     /// adapters can answer without allocating a future.
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
     pub(crate) fn verify_request_now(
         &self,
         request: &RequestParts<'_>,
@@ -575,6 +577,7 @@ impl JwtManager {
 
     /// Whether no step of a request's verification can wait (see
     /// [`verify_request_now`](Self::verify_request_now)).
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
     pub(crate) fn verifies_without_waiting(&self, options: &VerifyOptions) -> bool {
         let inner = &*self.inner;
         let hooks = &inner.hooks;
