@@ -115,7 +115,7 @@ pub use memory::MemoryBlocklist;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::RedisBlocklist;
-pub(crate) use sessions::DynSessionStore;
+pub(crate) use sessions::{DynSessionStore, identity_key_in};
 pub use sessions::{
     IdentityCutoff, Rotation, RotationOutcome, SessionInfo, SessionRecord, SessionStore,
     identity_key,

@@ -8,6 +8,7 @@
 //! store of this crate implements both halves on the same connection, so
 //! one store value serves as the blocklist and the session store.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use serde_json::{Map, Value};
@@ -211,7 +212,7 @@ pub fn identity_key(identity: &Value) -> String {
     match identity {
         // The common case, without serde's growing buffer: a string with
         // nothing to escape is its quoted self.
-        Value::String(text) if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
+        Value::String(text) if !needs_escaping(text) => {
             let mut key = String::with_capacity(text.len() + 2);
             key.push('"');
             key.push_str(text);
@@ -220,6 +221,31 @@ pub fn identity_key(identity: &Value) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// [`identity_key`], written into `buffer` when the identity is a string
+/// with nothing to escape that fits (the usual case, without allocating),
+/// built otherwise.
+pub(crate) fn identity_key_in<'b>(identity: &Value, buffer: &'b mut [u8; 128]) -> Cow<'b, str> {
+    if let Value::String(text) = identity
+        && text.len() + 2 <= buffer.len()
+        && !needs_escaping(text)
+    {
+        let end = text.len() + 1;
+        buffer[0] = b'"';
+        buffer[1..end].copy_from_slice(text.as_bytes());
+        buffer[end] = b'"';
+        if let Ok(key) = std::str::from_utf8(&buffer[..=end]) {
+            return Cow::Borrowed(key);
+        }
+    }
+    Cow::Owned(identity_key(identity))
+}
+
+/// Whether JSON writes `text` with escapes (a quote, a backslash or a
+/// control character).
+fn needs_escaping(text: &str) -> bool {
+    text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
 }
 
 /// A store of sessions: refresh-token families, their rotation with reuse
@@ -353,6 +379,25 @@ mod tests {
             json!(null),
         ] {
             assert_eq!(identity_key(&value), value.to_string(), "{value}");
+            let mut buffer = [0; 128];
+            assert_eq!(identity_key_in(&value, &mut buffer), value.to_string());
         }
+    }
+
+    #[test]
+    fn identity_keys_in_a_buffer_borrow_only_when_they_fit() {
+        let mut buffer = [0; 128];
+        assert!(matches!(
+            identity_key_in(&json!("alice"), &mut buffer),
+            Cow::Borrowed("\"alice\"")
+        ));
+        let fits = "a".repeat(126);
+        let key = identity_key_in(&json!(fits), &mut buffer);
+        assert!(matches!(key, Cow::Borrowed(_)));
+        assert_eq!(key, format!("\"{fits}\""));
+        let long = "a".repeat(127);
+        let key = identity_key_in(&json!(long), &mut buffer);
+        assert!(matches!(key, Cow::Owned(_)));
+        assert_eq!(key, format!("\"{long}\""));
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{DEFAULT_BLOCKLIST_TIMEOUT, DecodeOptions, JwtManager};
 use crate::blocklist::{
-    BlocklistError, FailureMode, Revocation, RevocationKeys, RevocationKind, identity_key,
+    BlocklistError, FailureMode, Revocation, RevocationKeys, RevocationKind, identity_key_in,
 };
 use crate::compat::python::python_int;
 use crate::config::Expiry;
@@ -123,7 +123,8 @@ impl JwtManager {
         };
         if hooks.sessions.is_some() {
             // "Log out everywhere" cut-offs are looked up with the keys.
-            let identity = identity_key(token.identity());
+            let mut buffer = [0; 128];
+            let identity = identity_key_in(token.identity(), &mut buffer);
             let keys = revocation_keys(token).with_identity(&identity, token.issued_at());
             return store.is_revoked(keys).await;
         }
