@@ -675,7 +675,6 @@ async fn ask<C: ConnectionLike>(
         reads.iter().map(|_| parse(replies.next())).collect();
 
     let forgotten = version.is_some_and(|version| cache.observe(version));
-    drop(version_reply);
     for (key, cutoff) in reads.iter().zip(&read) {
         if let Ok(cutoff) = cutoff {
             cache.insert(key, *cutoff, now);

@@ -404,23 +404,44 @@ impl JwtManager {
             verify_with_any(&unverified, algorithm, &keys)?;
             return self.finish_decode(unverified, &route.rules, None, csrf_value, allow_expired);
         }
-        let (loaded, maps) = match &inner.hooks.decode_key {
-            Some(loader) => {
-                // The loader reads the whole header and claims: build them
-                // now and keep them for the token.
-                let header = unverified.json.header_map();
-                let claims = unverified.json.claims_map();
-                let key = loader.decode_key(&header, &claims).await?;
-                (Some(key), Some((header, claims)))
-            }
-            None => (None, None),
+        let Some(loader) = &inner.hooks.decode_key else {
+            return self.verify_own(unverified, csrf_value, allow_expired);
         };
+        // The loader reads the whole header and claims: build them now and
+        // keep them for the token.
+        let header = unverified.json.header_map();
+        let claims = unverified.json.claims_map();
+        let key = loader.decode_key(&header, &claims).await?;
         let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
-        match loaded {
-            Some(key) => unverified.verify_signature(algorithm, &key)?,
-            None => self.verify_with_own_keys(&unverified, algorithm)?,
-        }
-        self.finish_decode(unverified, rules, maps, csrf_value, allow_expired)
+        unverified.verify_signature(algorithm, &key)?;
+        self.finish_decode(
+            unverified,
+            rules,
+            Some((header, claims)),
+            csrf_value,
+            allow_expired,
+        )
+    }
+
+    /// The end of [`decode_bytes`](Self::decode_bytes) for a token that
+    /// is not another issuer's, in a manager without a decode-key loader:
+    /// verified with the manager's own keys, then its claims checked.
+    fn verify_own(
+        &self,
+        unverified: jws::Unverified<'_>,
+        csrf_value: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Error> {
+        let settings = &self.inner.settings;
+        let algorithm = unverified.algorithm(&settings.decode_algorithms)?;
+        self.verify_with_own_keys(&unverified, algorithm)?;
+        self.finish_decode(
+            unverified,
+            &settings.claim_rules,
+            None,
+            csrf_value,
+            allow_expired,
+        )
     }
 
     /// [`decode_bytes`](Self::decode_bytes) for a manager with neither
@@ -433,12 +454,9 @@ impl JwtManager {
         csrf_value: Option<&[u8]>,
         allow_expired: bool,
     ) -> Result<DecodedToken, Error> {
-        let inner = &*self.inner;
-        let rules = &inner.settings.claim_rules;
-        let unverified = jws::parse_unverified_with(token, &rules.identity_claim)?;
-        let algorithm = unverified.algorithm(&inner.settings.decode_algorithms)?;
-        self.verify_with_own_keys(&unverified, algorithm)?;
-        self.finish_decode(unverified, rules, None, csrf_value, allow_expired)
+        let identity_claim = &self.inner.settings.claim_rules.identity_claim;
+        let unverified = jws::parse_unverified_with(token, identity_claim)?;
+        self.verify_own(unverified, csrf_value, allow_expired)
     }
 
     /// The trusted issuer a token names in `iss`, if any.
